@@ -1,0 +1,100 @@
+"""quizapp: 干部学法用法 training and quiz system."""
+import os
+
+from flask import Flask
+
+
+def create_app(config=None):
+    """Build the app; ``config`` (a mapping) overrides values from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from .config import from_environment
+
+    app.config.from_mapping(from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    register_extensions(app)
+    register_database_events(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app):
+    from . import models  # noqa: F401  (the whole schema, for Alembic and relationships)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    # Not "strong": cadres on mobile networks change address mid-exam.
+    login_manager.session_protection = "basic"
+
+    from .accounts.views import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_database_events(app):
+    from .common.database import configure_engine_events
+
+    configure_engine_events(app)
+
+
+def register_blueprints(app):
+    from .accounts.views import auth_bp, units_bp, users_bp
+    from .audit.views import audit_bp
+    from .main.views import main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(units_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(audit_bp)
+
+
+def register_cli(app):
+    from .accounts.cli import create_admin_command, users_cli
+    from .demo import demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(demo_command)
+
+
+def register_template_helpers(app):
+    from .common import templating
+
+    templating.init_app(app)
+
+
+def register_security_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+        )
+        return response

@@ -1,0 +1,1 @@
+"""Units, people, sign-in and scope."""

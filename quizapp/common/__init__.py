@@ -1,0 +1,1 @@
+"""Pieces every domain uses: clock, column types, pagination, spreadsheets."""

@@ -1,0 +1,227 @@
+"""Reading untrusted spreadsheets safely and writing exports that Excel will not execute.
+
+Every importer (accounts, question banks, sign-in sheets) goes through
+``read_workbook``: the file type is decided by content, not by name; .xlsx
+archives are checked for entry count and uncompressed size before any parser
+touches them; every cell is read as text and formulas are never evaluated.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+MAX_ZIP_ENTRIES = 2000
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+DEFAULT_MAX_ROWS = 20000
+DEFAULT_MAX_CELL = 5000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read; the message is Chinese and user-facing."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[str]]  # rows[i] is Excel row i + 1
+
+
+@dataclass
+class Table:
+    """A sheet with its header found: ``records`` are (excel_row, {canonical column: text})."""
+
+    sheet: str
+    header_row: int
+    columns: dict[str, int]
+    records: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+
+
+def sniff_kind(data: bytes) -> str:
+    """'xlsx', 'xls' or 'csv', decided by the bytes."""
+    if data.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(OLE_MAGIC):
+        return "xls"
+    head = data[:4096]
+    if b"\x00" in head.replace(b"\x00\x00", b"") or _looks_binary(head):
+        raise SpreadsheetError("文件不是有效的表格文件（支持 .xlsx、.xls、.csv）。")
+    return "csv"
+
+
+def _looks_binary(head: bytes) -> bool:
+    control = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return len(head) > 0 and control / len(head) > 0.05
+
+
+def check_zip(data: bytes):
+    """Refuse damaged archives and zip bombs before any XML parser sees them."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError("文件已损坏，无法作为 .xlsx 打开。") from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise SpreadsheetError("文件结构异常（包含的条目过多），已拒绝。")
+        total = sum(entry.file_size for entry in entries)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise SpreadsheetError("文件解压后过大，疑似恶意文件，已拒绝。")
+        compressed = sum(entry.compress_size for entry in entries) or 1
+        if total > 10 * 1024 * 1024 and total / compressed > MAX_COMPRESSION_RATIO:
+            raise SpreadsheetError("文件压缩比异常，疑似恶意文件，已拒绝。")
+        names = {entry.filename for entry in entries}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise SpreadsheetError("文件不是有效的 Excel 工作簿。")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), then GB18030 (a superset of GBK) as Excel on Chinese Windows saves."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise SpreadsheetError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或使用 .xlsx。") from None
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "" if text in ("nan", "NaT", "None") else text
+
+
+def read_workbook(data: bytes, max_bytes: int | None = None) -> list[Sheet]:
+    """Every sheet of the file as rows of text cells."""
+    if not data:
+        raise SpreadsheetError("文件是空的。")
+    if max_bytes and len(data) > max_bytes:
+        raise SpreadsheetError(f"文件过大（超过 {max_bytes // (1024 * 1024)} MB）。")
+    kind = sniff_kind(data)
+    if kind == "csv":
+        text = decode_text(data)
+        sample = text[:4096]
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return [Sheet("CSV", rows)]
+    if kind == "xlsx":
+        check_zip(data)
+    try:
+        frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str,
+                               engine="calamine", keep_default_na=False, na_filter=False)
+    except Exception:  # calamine raises many kinds on damaged files
+        raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。") from None
+    return [Sheet(str(name), [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+            for name, frame in frames.items()]
+
+
+_HEADER_JUNK = re.compile(r"[\s*＊:：()（）\[\]【】]")
+
+
+def normalise_header(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _HEADER_JUNK.sub("", text)
+
+
+def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_rows=20,
+                max_rows=DEFAULT_MAX_ROWS, max_cell=DEFAULT_MAX_CELL):
+    """Locate the header row of each sheet (even under title rows) and map its columns.
+
+    ``synonyms`` maps a normalised header text to a canonical column name. A
+    row is the header when it names every ``required`` column. Sheets
+    without such a row are skipped. Returns (tables, problems) where problems
+    are (sheet, row, column, message) for cells that break the limits.
+    """
+    tables, problems, total = [], [], 0
+    for sheet in sheets:
+        header_index = None
+        for index, row in enumerate(sheet.rows[:scan_rows]):
+            found = {synonyms.get(normalise_header(cell)) for cell in row} - {None}
+            if required <= found:
+                header_index = index
+                break
+        if header_index is None:
+            continue
+        columns, unknown = {}, []
+        for col, cell in enumerate(sheet.rows[header_index]):
+            canonical = synonyms.get(normalise_header(cell))
+            if canonical and canonical not in columns:
+                columns[canonical] = col
+            elif cell.strip() and not canonical:
+                unknown.append(cell.strip())
+        table = Table(sheet.name, header_index + 1, columns, unknown_headers=unknown)
+        for index in range(header_index + 1, len(sheet.rows)):
+            row = sheet.rows[index]
+            if not any(cell.strip() for cell in row):
+                continue
+            total += 1
+            if total > max_rows:
+                raise SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
+            record = {}
+            for name, col in columns.items():
+                value = row[col].strip() if col < len(row) else ""
+                if len(value) > max_cell:
+                    problems.append((sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
+                    value = value[:max_cell]
+                record[name] = value
+            table.records.append((index + 1, record))
+        tables.append(table)
+    return tables, problems
+
+
+def escape_formula(value):
+    """Make a text cell inert in Excel: a leading = + - @ is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_xlsx(sheets: dict[str, list[list]], *, column_widths: dict[str, list[int]] | None = None) -> bytes:
+    """Build an .xlsx (XlsxWriter) from {sheet name: rows}; every text cell is formula-escaped.
+
+    Strings are written as strings (never as formulas or URLs), so nothing in
+    the file runs when opened.
+    """
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name[:31])
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(r, c, escape_formula(value), bold if r == 0 else None)
+                elif value is None:
+                    sheet.write_blank(r, c, None)
+                else:
+                    sheet.write(r, c, value, bold if r == 0 else None)
+        widths = (column_widths or {}).get(name)
+        if widths:
+            for c, width in enumerate(widths):
+                sheet.set_column(c, c, width, wrap if width >= 30 else None)
+        if rows:
+            sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()

@@ -1,0 +1,8 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  var message = button && button.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
