@@ -2,3 +2,4 @@
 from .accounts.models import Unit, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .common.uploads import StagedUpload  # noqa: F401
+from .bank.models import Bank, ImportRecord, Question  # noqa: F401

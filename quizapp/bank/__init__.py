@@ -1,0 +1,1 @@
+"""Question banks: questions, their types, import and export."""
