@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
 from quizapp import create_app
 from quizapp.extensions import db, limiter
 
@@ -76,6 +79,22 @@ def _empty_tables():
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (and so its own ``g`` and db session), as in production.
+
+    The ``app`` fixture keeps an app context open for the test's own database
+    work; without this, requests would reuse it and share ``g`` (Flask-Login's
+    cached user, Flask-WTF's cached token) across clients.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({
@@ -86,6 +105,7 @@ def app(database_url, tmp_path):
         "SERVER_NAME": None,
     })
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         limiter.reset()
         yield app

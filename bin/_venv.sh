@@ -1,0 +1,16 @@
+# Sourced by bin/demo and bin/test: make .venv and install the package once per pyproject.toml change.
+VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== 创建虚拟环境 $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+spec="."
+[ -n "${EXTRAS:-}" ] && spec=".[${EXTRAS}]"
+stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-base}"
+if [ ! -f "$stamp" ]; then
+  echo "== 安装依赖（首次约一两分钟）"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  touch "$stamp"
+fi

@@ -1,0 +1,506 @@
+"""Check the law citations of questions against official law texts.
+
+Pure functions over plain values: build an index of the law files in a
+folder (``build_index``), then audit questions (``audit_questions``). Each
+question gets four checks, always all four, so nothing passes silently:
+
+- ``law_known``: the cited law has a text in the folder;
+- ``version_exists``: the cited version date is one the folder holds. A date
+  the law's history names but the folder lacks (an older text), or a date
+  newer than the folder's latest text (the folder is out of date), is
+  ``unchecked: version not available``; any other date is a wrong version
+  and fails;
+- ``article_exists``: every cited article (and 款) exists in that version;
+- ``figure_in_article``: the figures of the answer key (numbers, Chinese
+  numerals before units, fractions, percentages) occur in the cited
+  articles. The key is the correct option of a single-choice question or the
+  stem of a judge question answered "true"; judge-false and multiple-choice
+  questions are not applicable.
+
+A check that cannot run because an earlier one did not pass is reported as
+``unchecked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from quizapp.study.lawtext import (
+    Article,
+    LawParseError,
+    ParsedLaw,
+    article_label,
+    cn_to_int,
+    parse_law,
+    split_article_list,
+)
+
+CHECKS = ("law_known", "version_exists", "article_exists", "figure_in_article")
+STATUSES = ("pass", "fail", "unchecked", "n/a")
+
+LAW_NOT_AVAILABLE = "law text not available"
+VERSION_NOT_AVAILABLE = "version not available"
+NO_LAW_CITED = "no law cited"
+NO_ARTICLE_CITED = "no article cited"
+VERSION_WRONG = "cited version is wrong"
+ARTICLE_WRONG = "cited article is wrong"
+ANSWER_MISSING = "answer option missing"
+JUDGE_FALSE = "judge answer false"
+MULTIPLE_CHOICE = "multiple choice"
+NO_FIGURE = "no figure in key"
+UNKNOWN_TYPE = "unknown question type"
+
+CHECK_NAMES_ZH = {
+    "law_known": "法律文本可用",
+    "version_exists": "版本存在",
+    "article_exists": "条文存在",
+    "figure_in_article": "答案数字与条文一致",
+}
+STATUS_NAMES_ZH = {"pass": "通过", "fail": "不通过", "unchecked": "无法核对", "n/a": "不适用"}
+REASON_NAMES_ZH = {
+    LAW_NOT_AVAILABLE: "资料中没有该法律文本",
+    VERSION_NOT_AVAILABLE: "资料中没有所引版本",
+    NO_LAW_CITED: "未注明法律依据",
+    NO_ARTICLE_CITED: "未注明条款",
+    VERSION_WRONG: "所引版本有误",
+    ARTICLE_WRONG: "所引条文有误",
+    ANSWER_MISSING: "答案选项缺失",
+}
+
+LAW_FILE_SUFFIXES = (".md", ".txt", ".docx")
+_FILE_DATE_RE = re.compile(r"[（(](\d{4}-\d{2}-\d{2})[）)]")
+
+
+# --------------------------------------------------------------------------
+# The index of law texts
+
+
+def normalise_title(title: str) -> str:
+    """The lookup key of a law title: no 《》, no leading 中华人民共和国, half-width, no spaces."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", title))
+    s = s.strip("《》〈〉<>")
+    return s.removeprefix("中华人民共和国")
+
+
+@dataclass
+class LawVersion:
+    """The text of one version of a law, possibly gathered from several files (民法典)."""
+
+    title: str
+    version: dt.date
+    articles: dict[tuple[int, int], Article]
+    sources: list[str]
+    parts: list[ParsedLaw] = field(default_factory=list)
+    known_versions: set[dt.date] = field(default_factory=set)
+
+
+@dataclass
+class LawIndex:
+    """Law texts by normalised title and version date, with the files that could not be used."""
+
+    laws: dict[str, dict[dt.date, LawVersion]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def versions(self, title: str) -> dict[dt.date, LawVersion]:
+        return self.laws.get(normalise_title(title), {})
+
+
+def _file_version(path: Path) -> dt.date | None:
+    m = _FILE_DATE_RE.search(path.stem)
+    return dt.date.fromisoformat(m.group(1)) if m else None
+
+
+def build_index(laws_dir: str | Path) -> LawIndex:
+    """Parse every law file in a folder; the version is the date in the file name, else the history's."""
+    index = LawIndex()
+    paths = sorted(
+        p for p in Path(laws_dir).iterdir()
+        if p.is_file() and p.suffix.lower() in LAW_FILE_SUFFIXES and not p.stem.upper().startswith("README")
+    )
+    for path in paths:
+        try:
+            law = parse_law(path.read_bytes(), path.name)
+        except LawParseError as exc:
+            index.errors.append((path.name, str(exc)))
+            continue
+        version = _file_version(path) or law.version_date
+        if version is None:
+            index.errors.append((path.name, "无法确定版本日期：文件名和修订记录中都没有日期"))
+            continue
+        entry = index.laws.setdefault(normalise_title(law.title), {}).setdefault(
+            version, LawVersion(law.title, version, {}, [])
+        )
+        duplicates = [a.label for a in law.articles if a.key in entry.articles]
+        if duplicates:
+            index.errors.append((path.name, f"与 {'、'.join(entry.sources)} 的条文重复：{duplicates[0]} 等"))
+            continue
+        entry.articles.update((a.key, a) for a in law.articles)
+        entry.sources.append(path.name)
+        entry.parts.append(law)
+        entry.known_versions.update(law.known_versions)
+        entry.known_versions.add(version)
+    return index
+
+
+# --------------------------------------------------------------------------
+# Figures
+
+_CN = "零〇○一二两三四五六七八九十百千万亿"
+_UNITS = (
+    "个工作日", "工作日", "个小时", "个月", "周岁", "小时", "分钟", "万元", "亿元", "公顷", "公里", "千克",
+    "日", "天", "月", "年", "岁", "元", "人", "名", "次", "倍", "周", "届", "项", "款", "条", "个",
+    "种", "级", "亩", "米", "吨", "克", "票", "户", "家", "位", "份", "件", "张", "页", "期",
+)
+_FIGURE_RE = re.compile(
+    rf"(?P<pct_cn>[百千万]分之(?P<pct_cn_n>[{_CN}]+|\d+(?:\.\d+)?))"
+    rf"|(?P<frac_cn>(?P<den_cn>[{_CN}]+)分之(?P<num_cn>[{_CN}]+))"
+    r"|(?P<frac_ar>(?P<num_ar>\d+)/(?P<den_ar>\d+))"
+    r"|(?P<pct_ar>\d+(?:\.\d+)?)%"
+    r"|(?P<ar>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<ar_mul>万|亿)?"
+    rf"|(?P<cn>[{_CN}]+)"
+)
+_CHAIN_RE = re.compile(rf"[至到或和、~～\-]([{_CN}]+)")
+_PCT_BASE = {"百": 100, "千": 1000, "万": 10000}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as written (``二十二周岁``) and its value (22)."""
+
+    text: str
+    value: Fraction
+
+
+def _unit_after(s: str, end: int) -> str | None:
+    """The unit that follows position ``end``, also across ``三至五年``-style chains."""
+    while True:
+        unit = next((u for u in _UNITS if s.startswith(u, end)), None)
+        if unit:
+            return unit
+        m = _CHAIN_RE.match(s, end)
+        if not m:
+            return None
+        end = m.end()
+
+
+def _value(m: re.Match) -> Fraction | None:
+    try:
+        if m.group("pct_cn"):
+            n = m.group("pct_cn_n")
+            amount = Fraction(n) if n[0].isdigit() else Fraction(cn_to_int(n))
+            return amount / _PCT_BASE[m.group(0)[0]]
+        if m.group("frac_cn"):
+            return Fraction(cn_to_int(m.group("num_cn")), cn_to_int(m.group("den_cn")))
+        if m.group("frac_ar"):
+            return Fraction(int(m.group("num_ar")), int(m.group("den_ar")))
+        if m.group("pct_ar"):
+            return Fraction(m.group("pct_ar")) / 100
+        if m.group("ar"):
+            multiplier = {"万": 10**4, "亿": 10**8}.get(m.group("ar_mul") or "", 1)
+            return Fraction(m.group("ar").replace(",", "")) * multiplier
+        return Fraction(cn_to_int(m.group("cn")))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _normalise_text(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def text_figures(text: str) -> list[Figure]:
+    """Every figure in a law text: all numerals count, so that a figure of the key is found wherever it is."""
+    s = _normalise_text(text)
+    figures = []
+    for m in _FIGURE_RE.finditer(s):
+        value = _value(m)
+        if value is not None:
+            figures.append(Figure(m.group(0), value))
+    return figures
+
+
+def key_figures(text: str) -> list[Figure]:
+    """The figures an answer key asserts: Arabic numbers, and Chinese numerals before a unit.
+
+    Book titles, ordinals (第三十三条) and version notes (（2018年修正）) are not
+    figures of the key. An option that is nothing but a numeral (十八) is one.
+    """
+    s = _normalise_text(text)
+    s = re.sub(r"《[^》]*》", "", s)
+    s = re.sub(r"[(]\d{4}年[^)]*[)]", "", s)
+    s = re.sub(rf"第[{_CN}\d]+", "第", s)
+    s = re.sub(r"[(]\d+[)]", "", s)
+    whole = s.strip("()。.，,；;")
+    bare_numeral = re.fullmatch(rf"[{_CN}]+", whole) is not None
+    figures = []
+    for m in _FIGURE_RE.finditer(s):
+        unit = _unit_after(s, m.end())
+        if m.group("cn") and unit is None and not bare_numeral:
+            continue
+        value = _value(m)
+        if value is not None:
+            shown = s[m.start():m.end()] + (unit if unit and s.startswith(unit, m.end()) else "")
+            figures.append(Figure(shown, value))
+    return figures
+
+
+# --------------------------------------------------------------------------
+# Checks
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one question: status is pass, fail, unchecked or n/a; detail is for people."""
+
+    check: str
+    status: str
+    detail: str
+    reason: str = ""
+
+
+@dataclass
+class QuestionAudit:
+    ident: str
+    law: str
+    article: str
+    version: str
+    results: list[CheckResult]
+
+    @property
+    def status(self) -> str:
+        statuses = {r.status for r in self.results}
+        return next((s for s in ("fail", "unchecked") if s in statuses), "pass")
+
+
+@dataclass
+class AuditReport:
+    questions: list[QuestionAudit]
+    index_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, dict[str, int]]:
+        """For each check: how many questions got each status, and how many were actually checked."""
+        totals = {check: dict.fromkeys(STATUSES, 0) for check in CHECKS}
+        for question in self.questions:
+            for result in question.results:
+                totals[result.check][result.status] += 1
+        for counts in totals.values():
+            counts["checked"] = counts["pass"] + counts["fail"]
+        return totals
+
+    @property
+    def failures(self) -> list[tuple[str, CheckResult]]:
+        return [(q.ident, r) for q in self.questions for r in q.results if r.status == "fail"]
+
+    @property
+    def unchecked(self) -> dict[str, list[str]]:
+        """Reason → questions with a check that could not run for that reason (each listed once)."""
+        by_reason: dict[str, list[str]] = {}
+        for question in self.questions:
+            for result in question.results:
+                if result.status == "unchecked":
+                    idents = by_reason.setdefault(result.reason, [])
+                    if question.ident not in idents:
+                        idents.append(question.ident)
+        return by_reason
+
+
+def _book(title: str) -> str:
+    title = title.strip()
+    return title if title.startswith("《") else f"《{title}》"
+
+
+def _parse_version(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())
+
+
+def _skip(checks: Iterable[str], status: str, reason: str, detail: str) -> list[CheckResult]:
+    return [CheckResult(check, status, detail, reason) for check in checks]
+
+
+def _check_version(value, versions: dict[dt.date, LawVersion], law: str) -> tuple[CheckResult, LawVersion | None]:
+    if value is None or str(value).strip() == "":
+        return CheckResult("version_exists", "fail", "题目没有注明法规版本日期", VERSION_WRONG), None
+    try:
+        cited = _parse_version(value)
+    except ValueError:
+        detail = f"法规版本“{value}”不是有效日期（应为 YYYY-MM-DD）"
+        return CheckResult("version_exists", "fail", detail, VERSION_WRONG), None
+    if cited in versions:
+        return CheckResult("version_exists", "pass", f"资料中有{_book(law)} {cited} 版本"), versions[cited]
+    held = sorted(versions)
+    held_text = "、".join(d.isoformat() for d in held)
+    known = set().union(*(v.known_versions for v in versions.values()))
+    if cited > held[-1]:
+        detail = f"资料中{_book(law)}最新只有 {held_text} 版本，没有所引的 {cited} 版本（资料可能未更新），无法核对"
+        return CheckResult("version_exists", "unchecked", detail, VERSION_NOT_AVAILABLE), None
+    if cited in known:
+        detail = f"所引的 {cited} 版本是{_book(law)}的旧版本，资料中只有 {held_text} 版本的文本，无法核对"
+        return CheckResult("version_exists", "unchecked", detail, VERSION_NOT_AVAILABLE), None
+    known_text = "、".join(d.isoformat() for d in sorted(known))
+    detail = f"{_book(law)}没有 {cited} 这个版本；已知版本日期：{known_text}"
+    return CheckResult("version_exists", "fail", detail, VERSION_WRONG), None
+
+
+def _check_articles(cited: str, law: LawVersion) -> tuple[CheckResult, list[Article] | None]:
+    if not cited.strip():
+        detail = "题目没有注明条款，无法核对条文"
+        return CheckResult("article_exists", "unchecked", detail, NO_ARTICLE_CITED), None
+    try:
+        refs = split_article_list(cited)
+    except ValueError as exc:
+        return CheckResult("article_exists", "fail", f"条款“{cited}”无法识别：{exc}", ARTICLE_WRONG), None
+    found, problems = [], []
+    for number, suffix, clause in refs:
+        article = law.articles.get((number, suffix))
+        if article is None:
+            problems.append(f"{_book(law.title)}（{law.version}）没有{article_label(number, suffix)}")
+        elif clause is not None and clause > len(article.clauses):
+            problems.append(f"{article.label}只有 {len(article.clauses)} 款，没有第 {clause} 款")
+        elif article not in found:
+            found.append(article)
+    if problems:
+        return CheckResult("article_exists", "fail", "；".join(problems), ARTICLE_WRONG), None
+    labels = "、".join(a.label for a in found)
+    return CheckResult("article_exists", "pass", f"{_book(law.title)}（{law.version}）有{labels}"), found
+
+
+_TYPES = {"single": "single", "单选": "single", "multiple": "multiple", "多选": "multiple",
+          "judge": "judge", "判断": "judge"}
+# "A"/"B" is how the bank stores a judge key (A = 正确, B = 错误).
+_JUDGE_ANSWERS = {"T": True, "F": False, "A": True, "B": False, "正确": True, "错误": False}
+
+
+def _figure_key(question: Mapping) -> tuple[str | None, CheckResult | None]:
+    """The text whose figures the law must contain, or the result that says why there is none."""
+    kind = _TYPES.get(str(question.get("type", "")).strip())
+    answer = str(question.get("answer", "")).strip().upper()
+    if kind == "multiple":
+        return None, CheckResult("figure_in_article", "n/a", "多选题不核对答案数字", MULTIPLE_CHOICE)
+    if kind == "judge":
+        truth = _JUDGE_ANSWERS.get(answer)
+        if truth is False:
+            detail = "判断题答案为“错误”，题干本就与条文不符，跳过数字核对"
+            return None, CheckResult("figure_in_article", "n/a", detail, JUDGE_FALSE)
+        if truth is None:
+            detail = f"判断题答案“{answer}”无法识别，无法核对数字"
+            return None, CheckResult("figure_in_article", "unchecked", detail, ANSWER_MISSING)
+        return str(question.get("stem", "")), None
+    if kind == "single":
+        option = (question.get("options") or {}).get(answer)
+        if not option:
+            detail = f"答案“{answer}”不在选项中，无法核对数字"
+            return None, CheckResult("figure_in_article", "unchecked", detail, ANSWER_MISSING)
+        return str(option), None
+    detail = f"未知题型“{question.get('type')}”，不核对数字"
+    return None, CheckResult("figure_in_article", "n/a", detail, UNKNOWN_TYPE)
+
+
+def _check_figures(question: Mapping, articles: list[Article]) -> CheckResult:
+    key, result = _figure_key(question)
+    if result is not None:
+        return result
+    figures = key_figures(key)
+    if not figures:
+        return CheckResult("figure_in_article", "n/a", "答案中没有数字，不需核对", NO_FIGURE)
+    in_law = {f.value for article in articles for f in text_figures(article.text)}
+    missing = [f.text for f in figures if f.value not in in_law]
+    labels = "、".join(a.label for a in articles)
+    if missing:
+        detail = f"答案中的“{'”“'.join(missing)}”在{labels}中找不到"
+        return CheckResult("figure_in_article", "fail", detail)
+    return CheckResult("figure_in_article", "pass", f"答案中的“{'”“'.join(f.text for f in figures)}”与{labels}一致")
+
+
+def audit_question(question: Mapping, index: LawIndex) -> QuestionAudit:
+    """Run the four checks on one question dict (type, stem, options, answer, law, article, version, ident)."""
+    law = str(question.get("law") or "").strip()
+    cited_article = str(question.get("article") or "").strip()
+    audit = QuestionAudit(
+        ident=str(question.get("ident", "")), law=law, article=cited_article,
+        version=str(question.get("version") or ""), results=[],
+    )
+    if not law:
+        audit.results = _skip(CHECKS, "unchecked", NO_LAW_CITED, "题目没有注明法律依据，无法核对")
+        return audit
+    versions = index.versions(law)
+    if not versions:
+        detail = f"资料中没有{_book(law)}的文本，无法核对"
+        audit.results = _skip(CHECKS, "unchecked", LAW_NOT_AVAILABLE, detail)
+        return audit
+    held = "、".join(d.isoformat() for d in sorted(versions))
+    audit.results.append(CheckResult("law_known", "pass", f"资料中有{_book(law)}（{held}）"))
+    version_result, law_version = _check_version(question.get("version"), versions, law)
+    audit.results.append(version_result)
+    if law_version is None:
+        detail = f"版本未核对通过，未核对条文：{version_result.detail}"
+        audit.results += _skip(CHECKS[2:], "unchecked", version_result.reason, detail)
+        return audit
+    article_result, articles = _check_articles(cited_article, law_version)
+    audit.results.append(article_result)
+    if articles is None:
+        detail = f"条文未核对通过，未核对数字：{article_result.detail}"
+        audit.results += _skip(CHECKS[3:], "unchecked", article_result.reason, detail)
+        return audit
+    audit.results.append(_check_figures(question, articles))
+    return audit
+
+
+def audit_questions(questions: Iterable[Mapping], index: LawIndex) -> AuditReport:
+    """Audit every question against the index; the report also lists law files that could not be read."""
+    return AuditReport([audit_question(q, index) for q in questions], list(index.errors))
+
+
+# --------------------------------------------------------------------------
+# Output
+
+
+def report_to_json(report: AuditReport) -> str:
+    """The report as JSON (UTF-8 text, Chinese kept readable)."""
+    data = {
+        "questions": len(report.questions),
+        "totals": report.totals,
+        "failures": [{"ident": ident, **asdict(result)} for ident, result in report.failures],
+        "unchecked": report.unchecked,
+        "index_errors": [{"file": name, "error": error} for name, error in report.index_errors],
+        "results": [
+            {
+                "ident": q.ident, "law": q.law, "article": q.article, "version": q.version,
+                "status": q.status, "checks": [asdict(r) for r in q.results],
+            }
+            for q in report.questions
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def report_to_text(report: AuditReport) -> str:
+    """The report as a Chinese plain-text summary for the bank's editors."""
+    lines = ["法条引用核对报告", f"共核对题目 {len(report.questions)} 道。", "", "各项检查："]
+    for check, counts in report.totals.items():
+        parts = "，".join(f"{STATUS_NAMES_ZH[s]} {counts[s]}" for s in STATUSES)
+        lines.append(f"  {CHECK_NAMES_ZH[check]}：已核对 {counts['checked']}（{parts}）")
+    failures = report.failures
+    lines += ["", f"不通过（{len(failures)} 项）："]
+    lines += [f"  {ident}  {CHECK_NAMES_ZH[r.check]}：{r.detail}" for ident, r in failures] or ["  无"]
+    unchecked = report.unchecked
+    unchecked_count = len({ident for idents in unchecked.values() for ident in idents})
+    lines += ["", f"无法核对（{unchecked_count} 道题）："]
+    for reason, idents in unchecked.items():
+        lines.append(f"  {REASON_NAMES_ZH.get(reason, reason)}（{len(idents)}）：{'、'.join(idents)}")
+    if not unchecked:
+        lines.append("  无")
+    if report.index_errors:
+        lines += ["", "无法读取的法律文本："]
+        lines += [f"  {name}：{error}" for name, error in report.index_errors]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Study: law library, study materials and reading progress."""
