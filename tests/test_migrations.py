@@ -18,11 +18,12 @@ def test_migrated_schema_matches_models(app):
 
 def test_single_head(app):
     """Is the migration history one straight line (one head)?"""
+    from pathlib import Path
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from conftest import ROOT
-
-    config = Config(str(ROOT / "migrations" / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
