@@ -12,3 +12,20 @@ def test_login_page_is_chinese(client):
     """Is the sign-in page served in Chinese?"""
     page = client.get("/login").get_data(as_text=True)
     assert "登录名" in page and 'lang="zh-CN"' in page
+
+
+
+def test_database_connection_settings(app):
+    """Is SQLite in WAL mode with foreign keys and a busy timeout, and PostgreSQL reached through psycopg 3?"""
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+        else:
+            assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
