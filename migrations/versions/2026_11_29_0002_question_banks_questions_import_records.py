@@ -72,6 +72,7 @@ def upgrade():
     sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('import_id', sa.Integer(), nullable=True),
+    sa.Column('import_sheet', sa.String(length=100), server_default='', nullable=False),
     sa.Column('import_row', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),

@@ -356,11 +356,21 @@ def _check_articles(cited: str, law: LawVersion) -> tuple[CheckResult, list[Arti
     if not cited.strip():
         detail = "题目没有注明条款，无法核对条文"
         return CheckResult("article_exists", "unchecked", detail, NO_ARTICLE_CITED), None
+    # 序言 (the constitution's preamble) is cited like an article but has no number.
+    items = [item for item in re.split(r"[、，,；;]", cited) if item.strip()]
+    preamble_cited = any(item.strip() == "序言" for item in items)
+    rest = "、".join(item for item in items if item.strip() != "序言")
     try:
-        refs = split_article_list(cited)
+        refs = split_article_list(rest) if rest else []
     except ValueError as exc:
         return CheckResult("article_exists", "fail", f"条款“{cited}”无法识别：{exc}", ARTICLE_WRONG), None
     found, problems = [], []
+    if preamble_cited:
+        preamble = next((part.preamble for part in law.parts if part.preamble), None)
+        if preamble:
+            found.append(Article(0, 0, "序言", list(preamble), ("序言",), 0))
+        else:
+            problems.append(f"{_book(law.title)}（{law.version}）没有序言")
     for number, suffix, clause in refs:
         article = law.articles.get((number, suffix))
         if article is None:

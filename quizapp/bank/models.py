@@ -96,6 +96,7 @@ class Question(db.Model):
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bank_imports.id"), index=True)
+    import_sheet: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     import_row: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -116,12 +117,30 @@ class Question(db.Model):
         return list(zip(LETTERS, self.options or []))
 
     @property
+    def type_label(self):
+        return self.type.label
+
+    @property
+    def answer_label(self):
+        """The key for people: "B", "ABD" or "正确"."""
+        return self.type.answer_label(self.answer, self.options or [])
+
+    @property
     def difficulty_label(self):
         return DIFFICULTIES.get(self.difficulty, self.difficulty)
 
     @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def law_title(self):
+        """The law's title without book-title marks, as the law library looks it up."""
+        return self.law_name.strip().removeprefix("《").removesuffix("》")
+
+    @property
     def citation(self):
-        """"《中华人民共和国宪法》第三十三条（2018-03-11）"."""
+        """"《中华人民共和国宪法》第三十三条（2018-03-11版）"."""
         text = self.law_name + self.law_article
         if self.law_version:
             text += f"（{self.law_version.isoformat()}版）"

@@ -6,8 +6,38 @@ has the two fixed options 正确 (A) and 错误 (B).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 LETTERS = "ABCDEFGH"
 JUDGE_OPTIONS = ["正确", "错误"]
+# Spellings of true and false seen in organisers' files (compared after NFKC and lower-casing).
+TRUE_WORDS = {"正确", "对", "是", "√", "✓", "✔", "t", "y", "true", "yes", "a", "对的", "正确的", "v"}
+FALSE_WORDS = {"错误", "错", "否", "×", "✗", "✘", "x", "f", "n", "false", "no", "b", "错的", "错误的", "不正确"}
+_KEY_SEPARATORS = re.compile(r"[\s,，、;；/|.．。]+")
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width to half-width), trimmed and lower-cased: how answer and type cells are compared."""
+    return unicodedata.normalize("NFKC", text or "").strip().lower()
+
+
+def parse_letters(text: str) -> str | None:
+    """Option letters from an answer cell ("A,B,D", "a、b", "ＡＢＤ"), sorted; None when it is not letters."""
+    compact = _KEY_SEPARATORS.sub("", fold(text)).upper()
+    if not compact or any(ch not in LETTERS for ch in compact):
+        return None
+    return "".join(sorted(set(compact)))
+
+
+def truth_value(text: str) -> bool | None:
+    """True/False for the spellings of 正确/错误, None when unrecognisable."""
+    word = fold(text).rstrip("。.")
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
 
 
 def normalise_letters(value: str) -> str:
@@ -19,8 +49,31 @@ def normalise_letters(value: str) -> str:
 class QuestionType:
     code = ""
     label = ""
+    short_label = ""
+    # How files name the type (compared after fold()), besides label and short_label.
+    aliases: tuple[str, ...] = ()
     min_options = 2
     max_options = 8
+    has_fixed_options = False
+
+    def prepare_options(self, options: list[str]) -> tuple[list[str], list[str]]:
+        """The options to store for what the file filled in, and problems with them."""
+        return list(options), []
+
+    def parse_key(self, text: str, options: list[str]) -> str | None:
+        """The key as stored ("B", "ABD") from an answer cell, or None when unrecognisable."""
+        return parse_letters(text)
+
+    def key_hint(self) -> str:
+        return "应填选项字母，如 B"
+
+    def key_text(self, key: str) -> str:
+        """The key as the import layout writes it (export writes this, import reads it back)."""
+        return key
+
+    def answer_label(self, key: str, options: list[str]) -> str:
+        """The key for people: "B" or "正确"."""
+        return key
 
     def key_problems(self, options: list[str], key: str) -> list[str]:
         """Chinese messages for everything wrong with this key for these options."""
@@ -47,7 +100,8 @@ class QuestionType:
 
 
 class SingleChoice(QuestionType):
-    code, label = "single", "单选题"
+    code, label, short_label = "single", "单选题", "单选"
+    aliases = ("单项选择", "单项选择题", "单择题", "单选择题", "single")
 
     def key_problems(self, options, key):
         problems = super().key_problems(options, key)
@@ -61,8 +115,12 @@ class SingleChoice(QuestionType):
 
 
 class MultipleChoice(QuestionType):
-    code, label = "multiple", "多选题"
+    code, label, short_label = "multiple", "多选题", "多选"
+    aliases = ("多项选择", "多项选择题", "多择题", "多选择题", "multiple")
     min_options = 3
+
+    def key_hint(self):
+        return "应填两个或以上的选项字母，如 ABD"
 
     def key_problems(self, options, key):
         problems = super().key_problems(options, key)
@@ -82,8 +140,40 @@ class MultipleChoice(QuestionType):
 
 
 class TrueFalse(QuestionType):
-    code, label = "judge", "判断题"
+    code, label, short_label = "judge", "判断题", "判断"
+    aliases = ("是非题", "是非", "对错题", "正误题", "判断正误", "judge", "true/false")
     min_options = max_options = 2
+    has_fixed_options = True
+
+    def prepare_options(self, options):
+        """Nothing filled, or the two truth words in either order (问卷星 writes 对/错): the fixed pair."""
+        if not options:
+            return list(JUDGE_OPTIONS), []
+        values = [truth_value(o) for o in options]
+        if len(options) == 2 and set(values) == {True, False}:
+            return list(JUDGE_OPTIONS), []
+        return list(options), ["判断题的选项固定为“正确”“错误”，选项列可以不填"]
+
+    def parse_key(self, text, options):
+        value = truth_value(text)
+        letter = fold(text).upper()
+        # A/B refer to the file's own options when it filled them (选项A=错, 选项B=对).
+        if letter in ("A", "B") and len(options) == 2:
+            filled = truth_value(options[LETTERS.index(letter)])
+            if filled is not None:
+                value = filled
+        if value is None:
+            return None
+        return "A" if value else "B"
+
+    def key_hint(self):
+        return "应填“正确”或“错误”（也可写 对/错、√/×、T/F）"
+
+    def key_text(self, key):
+        return JUDGE_OPTIONS[0] if key == "A" else JUDGE_OPTIONS[1]
+
+    def answer_label(self, key, options):
+        return self.key_text(key)
 
     def key_problems(self, options, key):
         problems = []
@@ -100,8 +190,15 @@ class TrueFalse(QuestionType):
 
 REGISTRY: dict[str, QuestionType] = {t.code: t for t in (SingleChoice(), MultipleChoice(), TrueFalse())}
 TYPE_LABELS = {code: t.label for code, t in REGISTRY.items()}
-SHORT_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断"}
+SHORT_LABELS = {code: t.short_label for code, t in REGISTRY.items()}
+_BY_NAME = {fold(name): t for t in REGISTRY.values() for name in (t.label, t.short_label, *t.aliases)}
 
 
 def get(code: str) -> QuestionType:
     return REGISTRY[code]
+
+
+def from_name(text: str) -> QuestionType | None:
+    """The type a file means by "单选", "单项选择题", "是非题", "【判断题】"…; None when unknown."""
+    name = re.sub(r"[\s【】\[\]()（）]", "", fold(text))
+    return _BY_NAME.get(name)

@@ -102,13 +102,6 @@ def decode_text(data: bytes) -> str:
         raise SpreadsheetError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或使用 .xlsx。") from None
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return "" if text in ("nan", "NaT", "None") else text
-
-
 def read_workbook(data: bytes, max_bytes: int | None = None) -> list[Sheet]:
     """Every sheet of the file as rows of text cells."""
     if not data:
@@ -129,7 +122,8 @@ def read_workbook(data: bytes, max_bytes: int | None = None) -> list[Sheet]:
                                engine="calamine", keep_default_na=False, na_filter=False)
     except Exception:  # calamine raises many kinds on damaged files
         raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。") from None
-    return [Sheet(str(name), [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+    # Whole-frame conversion (not cell by cell): a 10,000-row file stays close to the bare read.
+    return [Sheet(str(name), frame.fillna("").replace(["nan", "NaT", "None"], "").to_numpy(dtype=object).tolist())
             for name, frame in frames.items()]
 
 

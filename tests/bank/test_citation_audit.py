@@ -175,7 +175,7 @@ def test_version_may_be_a_date_or_a_string(index, version):
         ("第二条、第九条", "没有第九条"),
         ("第二条之一", "没有第二条之一"),
         ("第二条第三款", "第二条只有 2 款，没有第 3 款"),
-        ("序言", "无法识别"),
+        ("序言", "没有序言"),
     ],
 )
 def test_wrong_article_fails(index, article, detail):
@@ -402,3 +402,24 @@ def test_reference_laws_civil_code_marriage_age():
     assert report.questions[0].status == "pass"
     assert result(report.questions[1], "figure_in_article").status == "fail"
     assert report.unchecked == {VERSION_NOT_AVAILABLE: ["zhian.csv:3"]}
+
+
+def test_preamble_citation_is_checked(tmp_path):
+    """Is 序言 accepted as a citation of a law that has a preamble (and refused for one that has none)?"""
+    (tmp_path / "宪法(2018-03-11).md").write_text(
+        "# 中华人民共和国宪法\n\n2018年3月11日 修正\n\n<!-- INFO END -->\n\n## 序言\n\n"
+        "中国是世界上历史最悠久的国家之一。\n\n## 第一章 总纲\n\n第一条 中华人民共和国是社会主义国家。\n",
+        encoding="utf-8")
+    (tmp_path / "人民调解法(2010-08-28).md").write_text(
+        "# 中华人民共和国人民调解法\n\n2010年8月28日 通过\n\n<!-- INFO END -->\n\n第一条 为了完善人民调解制度。\n",
+        encoding="utf-8")
+    index = build_index(tmp_path)
+    ok = audit_question({"type": "judge", "stem": "中国是世界上历史最悠久的国家之一。", "answer": "T",
+                         "law": "《中华人民共和国宪法》", "article": "序言", "version": "2018-03-11"}, index)
+    assert ok.status == "pass", ok.results
+    both = audit_question({"type": "judge", "stem": "x", "answer": "F", "law": "《中华人民共和国宪法》",
+                           "article": "序言、第一条", "version": "2018-03-11"}, index)
+    assert both.status == "pass", both.results
+    bad = audit_question({"type": "judge", "stem": "x", "answer": "F", "law": "《中华人民共和国人民调解法》",
+                          "article": "序言", "version": "2010-08-28"}, index)
+    assert bad.status == "fail"

@@ -1,0 +1,196 @@
+"""`flask bank …`: import, export, load the shipped banks and audit their citations, over the pages' services."""
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from ..common.errors import ServiceError
+from ..common.spreadsheets import SpreadsheetError
+from ..extensions import db
+from . import importer, services
+from .models import Bank, Question
+from .qtypes import LETTERS
+
+bank_cli = AppGroup("bank", help="题库：导入、导出、加载内置题库、核对法条引用。")
+
+EXIT_ROWS_REJECTED = 1
+EXIT_FILE_REFUSED = 2
+
+
+def _result(path, preview=None, error=None):
+    """The JSON shape the issue fixes: file, accepted, duplicates, rejected[sheet, row, column, message]."""
+    if error is not None:
+        return {"file": str(path), "accepted": 0, "duplicates": 0,
+                "rejected": [{"sheet": None, "row": None, "column": None, "message": error}]}
+    return {"file": str(path), "accepted": len(preview.accepted), "duplicates": len(preview.duplicates),
+            "rejected": [problem.as_dict() for problem in preview.problems]}
+
+
+def _echo_text(result, preview=None):
+    for problem in result["rejected"]:
+        click.echo("  " + str(importer.RowProblem(**problem)), err=True)
+    if preview is not None:
+        for duplicate in preview.duplicates:
+            where = importer.RowProblem(duplicate.sheet, duplicate.row, "", duplicate.message)
+            click.echo(f"  重复（不导入）{where}")
+        for note in preview.notes:
+            click.echo(f"  提示：{note}")
+        for earlier in preview.previous:
+            click.echo(f"  提示：此文件已于 {earlier.imported_at:%Y-%m-%d %H:%M}（UTC）导入过本题库（导入 {earlier.accepted} 道）。")
+
+
+@bank_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_name", required=True, help="题库名称；不存在时新建为系统题库。")
+@click.option("--dry-run", is_flag=True, help="只预检，不写入。")
+@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象。")
+@click.option("--valid-only", is_flag=True, help="有错误的行时，只导入无误的行（否则一道也不导入）。")
+def import_command(path, bank_name, dry_run, as_json, valid_only):
+    """Import questions from an .xlsx/.xls/.csv file into a bank.
+
+    Exit status: 0 imported (or a clean dry run); 1 rows were rejected and
+    nothing was imported (without --valid-only); 2 the file was refused as a whole.
+    """
+    data = path.read_bytes()
+    bank = db.session.scalar(sa.select(Bank).where(Bank.name == bank_name).order_by(Bank.unit_id.is_not(None),
+                                                                                      Bank.id))
+    try:
+        preview = importer.read_questions(data, path.name)
+    except SpreadsheetError as error:
+        result = _result(path, error=str(error))
+        click.echo(json.dumps(result, ensure_ascii=False) if as_json else f"文件无法导入：{error}",
+                   err=not as_json)
+        sys.exit(EXIT_FILE_REFUSED)
+    if bank is not None:
+        importer.check_against_bank(preview, bank)
+    result = _result(path, preview)
+    if not as_json:
+        click.echo(f"{path.name}：数据行 {preview.total}，可导入 {len(preview.accepted)}，重复 {len(preview.duplicates)}，"
+                   f"错误 {preview.rejected_rows} 行。")
+        _echo_text(result, preview)
+    refused_rows = bool(preview.problems) and not valid_only
+    if dry_run or refused_rows or not preview.accepted:
+        db.session.rollback()
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        elif refused_rows and not dry_run:
+            click.echo("有错误的行，未导入任何试题（修改文件后重试，或加 --valid-only 只导入无误的行）。", err=True)
+        sys.exit(EXIT_ROWS_REJECTED if preview.problems and not valid_only else 0)
+    try:
+        if bank is None:
+            bank, _ = services.find_or_create_system_bank(bank_name)
+        import_record = importer.apply_import(None, bank, preview, valid_only=valid_only)
+    except (ServiceError, sa.exc.IntegrityError) as error:
+        db.session.rollback()
+        click.echo(f"未导入任何试题：{error}", err=True)
+        sys.exit(EXIT_ROWS_REJECTED)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(f"已导入 {import_record.accepted} 道试题到题库“{bank.name}”。")
+
+
+@bank_cli.command("export")
+@click.option("--bank", "bank_name", required=True, help="题库名称。")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(bank_name, out):
+    """Write every question of a bank (active and retired) to an .xlsx in the import layout."""
+    banks = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name)).all()
+    if not banks:
+        raise click.ClickException(f"没有名为“{bank_name}”的题库。")
+    if len(banks) > 1:
+        raise click.ClickException(f"有 {len(banks)} 个名为“{bank_name}”的题库（属于不同单位），请在网页上导出。")
+    questions = db.session.scalars(sa.select(Question).where(Question.bank_id == banks[0].id)
+                                   .order_by(Question.id)).all()
+    out.write_bytes(services.export_bytes(questions))
+    click.echo(f"已导出 {len(questions)} 道试题到 {out}。")
+
+
+@bank_cli.command("load-shipped")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="内置题库目录（默认 question_bank/banks）。")
+def load_shipped_command(directory):
+    """Load every shipped bank (question_bank/banks/*.csv) into its system bank; running it again adds nothing."""
+    results = services.load_shipped(directory)
+    db.session.commit()
+    failed = False
+    for result in results:
+        if result.error:
+            failed = True
+            click.echo(f"{result.path.name}：文件无法导入：{result.error}", err=True)
+            continue
+        if result.skipped:
+            click.echo(f"{result.path.name} → {result.bank}：已加载过，跳过。")
+            continue
+        click.echo(f"{result.path.name} → {result.bank}：新增 {result.added}，重复 {result.duplicates}，"
+                   f"错误 {len({(p.sheet, p.row) for p in result.problems})} 行。")
+        for problem in result.problems:
+            failed = True
+            click.echo(f"  {problem}", err=True)
+    click.echo(f"共 {len(results)} 个文件，新增试题 {sum(r.added for r in results)} 道。")
+    if failed:
+        sys.exit(EXIT_ROWS_REJECTED)
+
+
+def shipped_questions(directory=None):
+    """Every valid shipped question as the citation audit's dicts, read through the importer (not the database).
+
+    Returns (questions, rejected) where rejected lists (file name, RowProblem).
+    """
+    questions, rejected = [], []
+    for path in services.shipped_files(directory):
+        try:
+            preview = importer.read_questions(path.read_bytes(), path.name)
+        except SpreadsheetError as error:
+            rejected.append((path.name, importer.RowProblem("", None, "", str(error))))
+            continue
+        rejected += [(path.name, problem) for problem in preview.problems]
+        for item in preview.accepted:
+            values = item.values
+            if values["qtype"] == "judge":
+                answer = "T" if values["answer"] == "A" else "F"
+            else:
+                answer = values["answer"]
+            questions.append({
+                "type": values["qtype"], "stem": values["stem"], "options": dict(zip(LETTERS, values["options"])),
+                "answer": answer, "law": values["law_name"], "article": values["law_article"],
+                "version": values["law_version"].isoformat() if values["law_version"] else "",
+                "ident": f"{path.name}:{item.row}",
+            })
+    return questions, rejected
+
+
+@bank_cli.command("audit")
+@click.option("--laws", "laws_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="官方法律文本目录（如 ../shared/laws）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对报告。")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="内置题库目录（默认 question_bank/banks）。")
+@click.option("--strict", is_flag=True, help="答案数字与条文不一致时也以非零状态退出。")
+def audit_command(laws_dir, as_json, directory, strict):
+    """Check every shipped question's law citation against the official texts.
+
+    Exits non-zero when a cited version or article does not exist, or a
+    shipped row cannot be read at all (with --strict, also on a figure mismatch).
+    """
+    from . import citation_audit
+
+    questions, rejected = shipped_questions(directory)
+    report = citation_audit.audit_questions(questions, citation_audit.build_index(laws_dir))
+    if as_json:
+        data = json.loads(citation_audit.report_to_json(report))
+        data["rejected_rows"] = [{"file": name, **problem.as_dict()} for name, problem in rejected]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(citation_audit.report_to_text(report), nl=False)
+        if rejected:
+            click.echo(f"\n无法读取的题目（{len(rejected)} 处，未核对）：")
+            for name, problem in rejected:
+                click.echo(f"  {name} {problem}")
+    fatal = {"law_known", "version_exists", "article_exists"} | ({"figure_in_article"} if strict else set())
+    if rejected or any(result.check in fatal for _, result in report.failures):
+        sys.exit(1)

@@ -1,0 +1,270 @@
+"""Question files in: read-and-validate writes nothing; apply writes every accepted row in one transaction or none.
+
+``read_questions`` needs no database (the citation audit uses it on the
+shipped CSVs); ``check_against_bank`` adds what only the database knows
+(duplicates already in the bank, earlier imports of the same file) with two
+queries; ``apply_import`` bulk-inserts in the caller's transaction.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..audit.services import record as audit
+from ..common.clock import utcnow
+from ..common.errors import ServiceError
+from ..common.spreadsheets import SpreadsheetError, find_tables, read_workbook
+from ..common.uploads import sha256_hex
+from ..extensions import db
+from . import qtypes
+from .models import Bank, ImportRecord, Question
+from .rows import REQUIRED, SYNONYMS, column_label, parse_record
+
+# Sheets of our own template (and of most county templates) that explain rather than hold questions.
+INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导入说明"}
+MAX_ROWS = 20000
+INSERT_CHUNK = 1000
+SAMPLE_PER_TYPE = 3
+
+
+@dataclass
+class RowProblem:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self):
+        where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
+        if self.row:
+            where += f"第 {self.row} 行"
+        if self.column:
+            where += f"「{self.column}」"
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclass
+class Accepted:
+    sheet: str
+    row: int
+    values: dict
+
+
+@dataclass
+class Duplicate:
+    """A valid row not imported: the same question is earlier in the file or already in the bank."""
+
+    sheet: str
+    row: int
+    stem: str
+    same_as: tuple[str, int] | None = None
+    existing_id: int | None = None
+    existing_status: str = ""
+
+    @property
+    def message(self):
+        if self.same_as:
+            sheet, row = self.same_as
+            where = "" if sheet == self.sheet else f"工作表“{sheet}”"
+            return f"与本文件{where}第 {row} 行重复"
+        retired = "（该题已停用）" if self.existing_status == "retired" else ""
+        return f"题库中已有相同的试题（编号 {self.existing_id}）{retired}"
+
+    def as_dict(self):
+        return {"sheet": self.sheet, "row": self.row, "stem": self.stem, "message": self.message,
+                "existing_id": self.existing_id}
+
+
+@dataclass
+class ImportPreview:
+    """Everything an import would do; built without writing anything."""
+
+    filename: str
+    sha256: str
+    total: int = 0
+    accepted: list[Accepted] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    previous: list[ImportRecord] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(p.sheet, p.row) for p in self.problems})
+
+    @property
+    def by_type(self) -> dict[str, int]:
+        counts = Counter(item.values["qtype"] for item in self.accepted)
+        return {code: counts.get(code, 0) for code in qtypes.REGISTRY}
+
+    def sample(self, per_type=SAMPLE_PER_TYPE) -> list[Accepted]:
+        """A few accepted questions of each type, in file order, to show as a cadre will see them."""
+        taken, picked = Counter(), []
+        for item in self.accepted:
+            if taken[item.values["qtype"]] < per_type:
+                taken[item.values["qtype"]] += 1
+                picked.append(item)
+        return picked
+
+    def report(self, *, valid_only=False) -> dict:
+        """What an ImportRecord keeps and the preview page shows again."""
+        return {"total": self.total, "accepted": len(self.accepted), "duplicates": [d.as_dict() for d in self.duplicates],
+                "rejected_rows": self.rejected_rows, "problems": [p.as_dict() for p in self.problems],
+                "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only}
+
+
+def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+    """Read and validate a question file without touching the database.
+
+    Raises SpreadsheetError when the file as a whole cannot be used (not a
+    spreadsheet, damaged, too big, no header, no data rows).
+    """
+    sheets = read_workbook(data, max_bytes=max_bytes)
+    preview = ImportPreview(filename=filename, sha256=sha256_hex(data))
+    usable = [sheet for sheet in sheets if sheet.name.strip() not in INSTRUCTION_SHEETS]
+    tables, limit_problems = find_tables(usable, SYNONYMS, REQUIRED, max_rows=MAX_ROWS)
+    if not tables:
+        raise SpreadsheetError("没有找到表头：表格中需要有“题干”和“答案”两列（表头上方可以有标题行）。")
+    preview.sheets = [table.sheet for table in tables]
+    found = set(preview.sheets)
+    for sheet in usable:
+        if sheet.name not in found and any(cell.strip() for row in sheet.rows[:50] for cell in row):
+            preview.notes.append(f"工作表“{sheet.name}”中没有找到表头，已跳过。")
+    limit_rows = {}
+    for sheet, row, column, message in limit_problems:
+        limit_rows.setdefault((sheet, row), []).append(RowProblem(sheet, row, column_label(column), message))
+
+    seen: dict[str, tuple[str, int]] = {}
+    for table in tables:
+        if table.unknown_headers:
+            preview.notes.append(f"工作表“{table.sheet}”中无法识别的列已忽略：{'、'.join(table.unknown_headers)}。")
+        default_type, infer = None, False
+        if "qtype" not in table.columns:
+            default_type = qtypes.from_name(table.sheet)
+            infer = default_type is None
+            preview.notes.append(
+                f"工作表“{table.sheet}”没有“题型”列，" + (f"按工作表名称视为{default_type.label}。" if default_type
+                                                     else "已按答案推断题型（一个字母为单选，多个字母为多选，对/错为判断）。"))
+        for row, record in table.records:
+            preview.total += 1
+            values, problems = parse_record(record, default_type=default_type, infer_type=infer)
+            problems_here = limit_rows.get((table.sheet, row), [])
+            problems_here += [RowProblem(table.sheet, row, column_label(key), message) for key, message in problems]
+            if problems_here:
+                preview.problems += problems_here
+                continue
+            earlier = seen.get(values["fingerprint"])
+            if earlier:
+                preview.duplicates.append(Duplicate(table.sheet, row, values["stem"], same_as=earlier))
+                continue
+            seen[values["fingerprint"]] = (table.sheet, row)
+            preview.accepted.append(Accepted(table.sheet, row, values))
+    if preview.total == 0:
+        raise SpreadsheetError("文件只有表头，没有试题。")
+    return preview
+
+
+def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
+    """Move rows already in the bank to the duplicates and note earlier imports of the same file."""
+    if bank.id is not None:
+        existing = {fp: (qid, status) for fp, qid, status in db.session.execute(
+            sa.select(Question.fingerprint, Question.id, Question.status).where(Question.bank_id == bank.id))}
+        if existing:
+            kept = []
+            for item in preview.accepted:
+                hit = existing.get(item.values["fingerprint"])
+                if hit:
+                    preview.duplicates.append(Duplicate(item.sheet, item.row, item.values["stem"],
+                                                        existing_id=hit[0], existing_status=hit[1]))
+                else:
+                    kept.append(item)
+            preview.accepted = kept
+            preview.duplicates.sort(key=lambda d: (preview.sheets.index(d.sheet) if d.sheet in preview.sheets else 0,
+                                                   d.row))
+        preview.previous = db.session.scalars(
+            sa.select(ImportRecord).where(ImportRecord.bank_id == bank.id, ImportRecord.sha256 == preview.sha256)
+            .order_by(ImportRecord.imported_at)).all()
+    return preview
+
+
+def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+    """Read, validate and compare with the bank; writes nothing."""
+    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes), bank)
+
+
+def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False) -> ImportRecord:
+    """Insert every accepted question and the ImportRecord in the caller's transaction (which commits once).
+
+    With rejected rows the caller must have chosen ``valid_only`` explicitly;
+    nothing is ever half-imported by default.
+    """
+    if preview.problems and not valid_only:
+        raise ServiceError(f"文件中有 {preview.rejected_rows} 行有错误。请选择“只导入无误的行”，或修改文件后重新上传。")
+    if not preview.accepted:
+        raise ServiceError("没有可以导入的新试题（其余的行有错误或与已有试题重复）。")
+    now = utcnow()
+    actor_id = getattr(actor, "id", None)
+    import_record = ImportRecord(
+        bank_id=bank.id, filename=preview.filename[:255] or "未命名文件", sha256=preview.sha256,
+        imported_by_id=actor_id, imported_at=now, total_rows=preview.total, accepted=len(preview.accepted),
+        duplicates=len(preview.duplicates), rejected=preview.rejected_rows, report=preview.report(valid_only=valid_only))
+    db.session.add(import_record)
+    db.session.flush()
+    rows = [{**item.values, "bank_id": bank.id, "status": "active", "revision": 1, "created_by_id": actor_id,
+             "import_id": import_record.id, "import_sheet": item.sheet[:100], "import_row": item.row,
+             "created_at": now, "updated_at": now} for item in preview.accepted]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        _insert_chunk(rows[start:start + INSERT_CHUNK])
+    audit(actor, "bank.import", "bank", bank.id, bank.name,
+          summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
+                  f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
+    db.session.flush()
+    return import_record
+
+
+def _insert_chunk(rows):
+    """Write a batch of questions in the caller's transaction: COPY on PostgreSQL, one executemany elsewhere.
+
+    Values go through each column type's own bind processor (JSON, dates),
+    but SQLAlchemy's per-row parameter building is skipped: columns that are
+    the same for the whole batch (bank, import, times) are processed once.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    table = Question.__table__
+    names = list(rows[0])
+    first = rows[0]
+    processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
+    fixed = {name: processors[name](first[name]) if processors[name] else first[name]
+             for name in names if name in _BATCH_CONSTANT}
+    variable = [(name, processors[name]) for name in names if name not in _BATCH_CONSTANT]
+
+    def values(row):
+        out = dict(fixed)
+        for name, processor in variable:
+            out[name] = processor(row[name]) if processor is not None else row[name]
+        return out
+
+    if dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    processed = values(row)
+                    copy.write_row([processed[name] for name in names])
+        return
+    compiled = table.insert().compile(dialect=dialect, column_keys=names, for_executemany=True)
+    ordered = compiled.positiontup
+    params = [tuple(v[name] for name in ordered) if ordered else v for v in map(values, rows)]
+    connection.exec_driver_sql(str(compiled), params)
+
+
+# Columns apply_import gives one value for the whole import.
+_BATCH_CONSTANT = {"bank_id", "status", "revision", "created_by_id", "import_id", "created_at", "updated_at"}

@@ -1,0 +1,367 @@
+"""Organiser pages: banks, questions, categories, import (upload → preview → apply), export and history."""
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user
+
+from ..accounts.forms import ButtonForm
+from ..accounts.scope import get_unit_or_404
+from ..accounts.views import roles_required
+from ..common import uploads
+from ..common.errors import ServiceError, put_on_form
+from ..common.spreadsheets import SpreadsheetError, write_xlsx
+from ..common.templating import register_nav
+from ..extensions import db
+from . import importer, qtypes, services
+from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm
+from .models import Bank, ImportRecord, Question
+from .qtypes import LETTERS
+
+bank_bp = Blueprint("bank", __name__, url_prefix="/banks")
+register_nav("bank.index", "题库管理", ("organiser", "admin"), order=30)
+
+manager_required = roles_required(*services.MANAGER_ROLES)
+UPLOAD_PURPOSE = "bank"
+PREVIEW_PROBLEMS_SHOWN = 1000
+
+
+def _xlsx_response(data, filename):
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+# ---------------------------------------------------------------- banks
+
+@bank_bp.route("/")
+@manager_required
+def index():
+    banks = db.session.scalars(services.visible_banks(current_user)
+                               .order_by(Bank.unit_id.is_not(None), Bank.unit_id, Bank.name)).all()
+    counts = services.bank_counts([bank.id for bank in banks])
+    return render_template("bank/index.html", banks=banks, counts=counts, types=qtypes.TYPE_LABELS,
+                           manageable={bank.id for bank in banks if services.can_manage(current_user, bank)})
+
+
+def _bank_form(bank=None):
+    form = BankForm(obj=bank)
+    form.unit_id.choices = services.unit_choices(current_user)
+    return form
+
+
+@bank_bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def create():
+    form = _bank_form()
+    if request.method == "GET":
+        form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        unit = get_unit_or_404(current_user, form.unit_id.data) if form.unit_id.data else None
+        try:
+            bank = services.create_bank(current_user, form.name.data, unit, form.description.data)
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"已新建题库“{bank.name}”。可以逐题录入，也可以批量导入。", "success")
+            return redirect(url_for("bank.questions", bank_id=bank.id))
+    return render_template("bank/bank_form.html", form=form, title="新建题库")
+
+
+@bank_bp.route("/<int:bank_id>/edit", methods=["GET", "POST"])
+@manager_required
+def edit(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = _bank_form(bank)
+    del form.unit_id
+    if form.validate_on_submit():
+        try:
+            services.update_bank(current_user, bank, form.name.data, form.description.data)
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("题库信息已保存。", "success")
+            return redirect(url_for("bank.questions", bank_id=bank.id))
+    return render_template("bank/bank_form.html", form=form, title=f"修改题库：{bank.name}", bank=bank)
+
+
+# ---------------------------------------------------------------- questions
+
+@bank_bp.route("/<int:bank_id>/")
+@manager_required
+def questions(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id)
+    stmt = services.filtered_questions(bank, request.args).order_by(Question.id)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("bank/questions.html", bank=bank, page=page, options=services.filter_options(bank),
+                           counts=services.bank_counts([bank.id])[bank.id],
+                           manage=services.can_manage(current_user, bank))
+
+
+@bank_bp.route("/<int:bank_id>/categories")
+@manager_required
+def categories(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id)
+    return render_template("bank/categories.html", bank=bank, tree=services.category_tree(bank))
+
+
+@bank_bp.route("/<int:bank_id>/export.xlsx")
+@manager_required
+def export(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id)
+    args = request.args.to_dict()
+    args.setdefault("status", "all")
+    items = db.session.scalars(services.filtered_questions(bank, args).order_by(Question.id)).all()
+    filtered = any(args.get(key) for key in ("q", "type", "category", "difficulty", "law", "import")) \
+        or args["status"] != "all"
+    return _xlsx_response(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
+
+
+@bank_bp.route("/template.xlsx")
+@manager_required
+def template():
+    return _xlsx_response(services.template_bytes(), "试题导入模板.xlsx")
+
+
+def _question_form(question=None):
+    """The form, filled with the question's cells as an export would write them."""
+    return QuestionForm(data=services.question_record(question) if question is not None else None)
+
+
+def _form_values(form):
+    return {key: getattr(form, key).data for key in services.QUESTION_FIELDS}
+
+
+@bank_bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
+@manager_required
+def create_question(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = _question_form()
+    if form.validate_on_submit():
+        try:
+            question = services.create_question(current_user, bank, _form_values(form))
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("试题已保存。", "success")
+            return redirect(url_for("bank.question", question_id=question.id))
+    return render_template("bank/question_form.html", form=form, bank=bank, letters=LETTERS, title="新建试题")
+
+
+@bank_bp.route("/questions/<int:question_id>")
+@manager_required
+def question(question_id):
+    item = services.get_question_or_404(current_user, question_id)
+    return render_template("bank/question.html", q=item, bank=item.bank, button=ButtonForm(),
+                           manage=services.can_manage(current_user, item.bank), law_url=_law_url(item))
+
+
+def _law_url(item):
+    """The law library's page for the cited article (its own domain serves /laws/lookup)."""
+    if not (item.law_name and item.law_article):
+        return None
+    return request.script_root + "/laws/lookup?" + urlencode({"law": item.law_title, "article": item.law_article})
+
+
+@bank_bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@manager_required
+def edit_question(question_id):
+    item = services.get_question_or_404(current_user, question_id, manage=True)
+    form = QuestionForm() if request.method == "POST" else _question_form(item)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_question(current_user, item, _form_values(form))
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("试题已保存（版本 {}）。".format(item.revision) if changed else "没有修改任何内容。", "success")
+            return redirect(url_for("bank.question", question_id=item.id))
+    return render_template("bank/question_form.html", form=form, bank=item.bank, letters=LETTERS, q=item,
+                           title=f"修改试题（编号 {item.id}）")
+
+
+@bank_bp.route("/questions/<int:question_id>/status", methods=["POST"])
+@manager_required
+def set_status(question_id):
+    item = services.get_question_or_404(current_user, question_id, manage=True)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = request.form.get("status")
+    try:
+        services.set_question_status(current_user, item, status)
+    except ServiceError as error:
+        db.session.rollback()
+        for message in error.messages:
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash("试题已停用，不再用于新的考试；已有的考试记录不受影响。" if status == "retired" else "试题已恢复使用。", "success")
+    return redirect(url_for("bank.question", question_id=item.id))
+
+
+# ---------------------------------------------------------------- import
+
+def _wants_json():
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@bank_bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
+@manager_required
+def import_upload(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        filename = uploads.clean_filename(form.file.data.filename)
+        try:
+            preview = importer.preview_import(data, bank, filename, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+        except SpreadsheetError as error:
+            form.file.errors = [str(error)]
+        else:
+            staged = uploads.stage(current_user, UPLOAD_PURPOSE, filename, data,
+                                   {"bank_id": bank.id, "preview": _snapshot(preview)})
+            db.session.commit()
+            target = url_for("bank.import_preview", bank_id=bank.id, token=staged.token)
+            return jsonify(redirect=target) if _wants_json() else redirect(target, code=303)
+    if request.method == "POST" and _wants_json():
+        messages = [m for errors in form.errors.values() for m in errors] or ["上传失败，请重试。"]
+        return jsonify(errors=messages), 422
+    return render_template("bank/import.html", form=form, bank=bank,
+                           max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024), max_rows=importer.MAX_ROWS)
+
+
+def _question_view(values):
+    """A question's values as the preview's sample renders them (the same names as Question's properties)."""
+    qtype = qtypes.get(values["qtype"])
+    version = values.get("law_version")
+    citation = values["law_name"] + values["law_article"]
+    if version:
+        citation += f"（{version.isoformat()}版）"
+    return {"qtype": qtype.code, "type_label": qtype.label, "stem": values["stem"], "options": values["options"],
+            "answer_label": qtype.answer_label(values["answer"], values["options"]),
+            "explanation": values["explanation"], "citation": citation, "category": values["category"]}
+
+
+def _snapshot(preview: importer.ImportPreview) -> dict:
+    """What the preview page shows, kept with the staged file so the page can be reloaded without re-reading."""
+    snapshot = preview.report()
+    snapshot["sample"] = [dict(_question_view(item.values), sheet=item.sheet, row=item.row)
+                          for item in preview.sample()]
+    snapshot["previous"] = [{"at": record.imported_at.isoformat(), "by": record.imported_by.name
+                             if record.imported_by else "系统", "accepted": record.accepted}
+                            for record in preview.previous]
+    return snapshot
+
+
+def _staged_or_none(bank, token):
+    staged = uploads.fetch(current_user, UPLOAD_PURPOSE, token)
+    if staged is None or (staged.options or {}).get("bank_id") != bank.id:
+        return None
+    return staged
+
+
+@bank_bp.route("/<int:bank_id>/import/<token>")
+@manager_required
+def import_preview(bank_id, token):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    staged = _staged_or_none(bank, token)
+    if staged is None:
+        flash("预检结果已失效，请重新上传文件。", "error")
+        return redirect(url_for("bank.import_upload", bank_id=bank.id))
+    return _render_preview(bank, staged, ImportApplyForm(token=staged.token))
+
+
+def _render_preview(bank, staged, form, status=200):
+    snapshot = staged.options["preview"]
+    previous = [dict(item, at=datetime.fromisoformat(item["at"])) for item in snapshot.get("previous", [])]
+    return render_template("bank/import_preview.html", bank=bank, staged=staged, p=snapshot, form=form,
+                           previous=previous, shown=PREVIEW_PROBLEMS_SHOWN, types=qtypes.TYPE_LABELS), status
+
+
+@bank_bp.route("/<int:bank_id>/import/<token>/errors.xlsx")
+@manager_required
+def import_errors(bank_id, token):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    staged = _staged_or_none(bank, token)
+    if staged is None:
+        abort(404)
+    return _xlsx_response(_problems_xlsx(staged.options["preview"]), f"错误报告-{staged.filename}.xlsx")
+
+
+def _problems_xlsx(report):
+    rows = [["工作表", "行号", "栏目", "问题"]]
+    rows += [[p["sheet"], p["row"], p["column"], p["message"]] for p in report.get("problems", [])]
+    rows += [[d["sheet"], d["row"], "题干", d["message"] + "（未导入）"] for d in report.get("duplicates", [])]
+    return write_xlsx({"错误与重复": rows}, column_widths={"错误与重复": [14, 8, 12, 80]})
+
+
+@bank_bp.route("/<int:bank_id>/import/apply", methods=["POST"])
+@manager_required
+def import_apply(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = ImportApplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    staged = _staged_or_none(bank, form.token.data)
+    if staged is None:
+        flash("预检结果已失效，请重新上传文件。", "error")
+        return redirect(url_for("bank.import_upload", bank_id=bank.id))
+    if form.choice.data == "fix_first":
+        uploads.discard(staged)
+        db.session.commit()
+        flash("本次没有导入任何试题。请按预检列出的问题修改文件后重新上传。", "info")
+        return redirect(url_for("bank.import_upload", bank_id=bank.id))
+    try:
+        preview = importer.preview_import(staged.data, bank, staged.filename)
+        if preview.problems and form.choice.data != "valid_only":
+            form.choice.errors = ["文件中有错误的行，请选择“只导入无误的行”或“先修改文件”。"]
+            return _render_preview(bank, staged, form, status=422)
+        import_record = importer.apply_import(current_user, bank, preview, valid_only=form.choice.data == "valid_only")
+    except (ServiceError, SpreadsheetError, sa.exc.IntegrityError) as error:
+        db.session.rollback()
+        message = str(error) if not isinstance(error, sa.exc.IntegrityError) else "题库在此期间被修改，请重新预检后再导入。"
+        flash(f"未导入任何试题：{message}", "error")
+        return redirect(url_for("bank.import_preview", bank_id=bank.id, token=staged.token))
+    uploads.discard(staged)
+    db.session.commit()
+    flash(f"已导入 {import_record.accepted} 道试题。", "success")
+    return redirect(url_for("bank.import_report", record_id=import_record.id))
+
+
+@bank_bp.route("/<int:bank_id>/imports")
+@manager_required
+def imports(bank_id):
+    bank = services.get_bank_or_404(current_user, bank_id)
+    records = db.session.scalars(sa.select(ImportRecord).where(ImportRecord.bank_id == bank.id)
+                                 .order_by(ImportRecord.imported_at.desc(), ImportRecord.id.desc())).all()
+    return render_template("bank/imports.html", bank=bank, records=records)
+
+
+@bank_bp.route("/imports/<int:record_id>")
+@manager_required
+def import_report(record_id):
+    import_record = db.session.get(ImportRecord, record_id)
+    if import_record is None:
+        abort(404)
+    bank = services.get_bank_or_404(current_user, import_record.bank_id)
+    return render_template("bank/import_report.html", bank=bank, r=import_record, report=import_record.report or {})
+
+
+@bank_bp.route("/imports/<int:record_id>/report.xlsx")
+@manager_required
+def import_report_xlsx(record_id):
+    import_record = db.session.get(ImportRecord, record_id)
+    if import_record is None:
+        abort(404)
+    services.get_bank_or_404(current_user, import_record.bank_id)
+    return _xlsx_response(_problems_xlsx(import_record.report or {}), f"导入报告-{import_record.filename}.xlsx")

@@ -1,0 +1,49 @@
+"""An organiser imports a question file with some bad rows through the real pages in Chromium."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bank"))
+from bankfiles import GOOD_ROWS, make_xlsx, row  # noqa: E402  (tests/bank's file builders)
+
+from quizapp.bank import services  # noqa: E402
+from quizapp.bank.rows import COLUMNS  # noqa: E402
+from quizapp.extensions import db  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_preview_import_valid_rows_and_find_them(f, tree, page, live_server, sign_in, tmp_path):
+    """Does an organiser see the bad rows in the preview, import the valid ones and find them in the list?"""
+    f.user("zuzhi01", tree["jia"], role="organiser", name="卓玛", password="Zuzhi@2026")
+    bank = services.create_bank(None, "嘎木乡月考题库", tree["jia"])
+    db.session.commit()
+    file = tmp_path / "2025年度题库.xlsx"
+    file.write_bytes(make_xlsx({"题库": [COLUMNS] + GOOD_ROWS + [row(stem=""), row(stem="单选两个答案（ ）", answer="AB")]},
+                               merge_title="2025年度学法考试题库"))
+
+    sign_in("zuzhi01", "Zuzhi@2026")
+    page.goto(f"{live_server}/banks/")
+    page.click("text=嘎木乡月考题库")
+    page.click("text=批量导入")
+    page.set_input_files("input[type=file]", str(file))
+    page.click("main button[type=submit]")
+
+    page.wait_for_url(f"{live_server}/banks/{bank.id}/import/*")
+    main = page.inner_text("main")
+    assert "有错误的行（2 行" in main
+    assert "题干为空" in main and "单选题只能有一个答案" in main
+    assert "干部答题时看到的样子" in main and "禁毒工作实行" in main
+    assert page.is_checked("input[value=valid_only]") is False and page.is_checked("input[value=fix_first]") is False
+
+    page.check("input[value=valid_only]")
+    page.click("form.apply-form button[type=submit]")
+    page.wait_for_url(f"{live_server}/banks/imports/*")
+    assert "已导入 3 道试题" in page.inner_text("main")
+
+    page.click("text=查看本次导入的试题")
+    listing = page.inner_text("main")
+    assert "禁毒工作实行" in listing and "每年12月4日为国家宪法日" in listing and "中华人民共和国的一切权力属于" in listing
+    assert "共 3 条" in listing
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
