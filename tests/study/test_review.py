@@ -1,0 +1,90 @@
+"""法规更新待复核: questions citing an older version are listed when a newer version arrives."""
+from datetime import date
+
+import pytest
+
+from quizapp.extensions import db
+from quizapp.study import library
+from study_helpers import law_text
+
+REVISED = {1: "为了规范示范工作，制定本法。", 2: "公民在法律面前一律平等，不受歧视。", 3: "县级人民政府负责示范工作。",
+           4: "本法自公布之日起施行。"}
+
+
+@pytest.fixture
+def revised(import_law):
+    """The 2020 text first, then the 2024 revision."""
+    import_law()
+    return lambda: import_law(law_text(amended="2024年6月1日", articles=REVISED), "示范法2024.txt")
+
+
+def test_nothing_to_review_with_one_version(import_law, qf, people):
+    """With only the version the questions cite, is there nothing to review?"""
+    import_law()
+    qf.question(qf.bank())
+    assert library.review_queue(people["organiser"]) == []
+
+
+def test_newer_version_lists_questions_citing_the_old_one(revised, qf, people, tree):
+    """After the revision, are the questions citing 2020 (however the name is written) listed, and not others?"""
+    bank = qf.bank(unit=tree["jia"])
+    old = [qf.question(bank), qf.question(bank, law_name="示范法", law_article="第三条"),
+           qf.question(bank, law_name="中华人民共和国示范法", law_version=None)]
+    qf.question(bank, law_name="《中华人民共和国草原法》")  # another law
+    qf.question(bank, status="retired")
+    outcome = revised()
+    assert outcome.to_review == 3
+    queue = library.review_queue(people["organiser"])
+    assert [(item["law"].short_title, item["count"], item["newest"]) for item in queue] == \
+        [("示范法", 3, date(2024, 6, 1))]
+    listed = {q.id for q in db.session.scalars(library.review_statement(people["organiser"], queue[0]["law"]))}
+    assert listed == {q.id for q in old}
+
+
+def test_review_page_shows_old_and_new_text_side_by_side(revised, qf, people, tree, client):
+    """Does the review page show the cited article in the old and in the new version?"""
+    qf.question(qf.bank(unit=tree["jia"]))
+    law = revised().law
+    client.login("zz01")
+    page = client.get(f"/laws/review/{law.id}").get_data(as_text=True)
+    assert "公民在法律面前一律平等。" in page and "公民在法律面前一律平等，不受歧视。" in page
+    assert "第二条（2020-01-01）" in page and "第二条（2024-06-01）" in page
+    assert "法规更新待复核" in client.get("/laws/manage").get_data(as_text=True)
+
+
+def test_confirming_moves_the_citation_to_the_new_version(revised, qf, people, tree, client):
+    """Does 确认仍适用 make the question cite the new version, taking it off the list?"""
+    question = qf.question(qf.bank(unit=tree["jia"]))
+    law = revised().law
+    client.login("zz01")
+    assert client.post(f"/laws/review/{law.id}/questions/{question.id}/confirm").status_code == 302
+    db.session.expire_all()
+    assert question.law_version == date(2024, 6, 1)
+    assert library.review_queue(people["organiser"]) == []
+
+
+def test_organisers_review_only_their_banks(revised, qf, people, tree, client):
+    """Does an organiser see their subtree's and system questions, and confirm only those they may edit?"""
+    mine = qf.question(qf.bank(unit=tree["jia"]))
+    system = qf.question(qf.bank())
+    theirs = qf.question(qf.bank(unit=tree["yi"]))
+    law = revised().law
+    listed = {q.id for q in db.session.scalars(library.review_statement(people["organiser"], law))}
+    assert listed == {mine.id, system.id}
+    client.login("zz01")
+    page = client.get(f"/laws/review/{law.id}").get_data(as_text=True)
+    assert page.count("确认仍适用（改为引用新版本）") == 1 and "由其管理员复核" in page
+    assert client.post(f"/laws/review/{law.id}/questions/{system.id}/confirm").status_code == 404
+    assert client.post(f"/laws/review/{law.id}/questions/{theirs.id}/confirm").status_code == 404
+    client.post("/logout")
+    client.login("gb01")
+    assert client.get("/laws/review").status_code == 404
+
+
+def test_lookup_links_of_the_bank_resolve(revised, qf, people, client):
+    """Does the question page's 查看法条 link (law name with 《》 and 条款) land on the article?"""
+    revised()
+    client.login("gb01")
+    response = client.get("/laws/lookup?law=%E3%80%8A%E4%B8%AD%E5%8D%8E%E4%BA%BA%E6%B0%91%E5%85%B1%E5%92%8C%E5%9B%BD"
+                          "%E7%A4%BA%E8%8C%83%E6%B3%95%E3%80%8B&article=%E7%AC%AC%E4%BA%8C%E6%9D%A1")
+    assert response.status_code == 302 and "/v/2024-06-01/a/" in response.location
