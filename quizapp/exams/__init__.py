@@ -1,0 +1,1 @@
+"""Timed online exams: setup, taking, grading, results and certificates."""

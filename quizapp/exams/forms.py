@@ -1,0 +1,146 @@
+"""Forms for exam setup, overrides, regrades, starting, the no-JavaScript answer pages and submitting."""
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..accounts.models import CATEGORIES, RANKS
+from ..bank.models import DIFFICULTIES
+from ..bank.qtypes import LETTERS, TYPE_LABELS
+from .models import COUNTING, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ButtonForm(FlaskForm):
+    """An empty form so every bare POST button carries a CSRF token."""
+
+    submit = SubmitField("确定")
+
+
+class ExamForm(FlaskForm):
+    title = StringField("考试名称", validators=[DataRequired("请填写考试名称。"), Length(max=200)],
+                        render_kw={"placeholder": "例如：2026年11月学法考试"})
+    kind = SelectField("考试类型", choices=list(KINDS.items()), default="monthly")
+    period = StringField("考试期次", validators=[DataRequired("请填写考试期次。"), Length(max=7)],
+                         render_kw={"placeholder": "2026-11"})
+    unit_id = SelectField("组织单位", coerce=int)
+    audience_ids = CheckboxListField("参考单位（含下级单位）", coerce=int)
+    categories = CheckboxListField("只限以下人员类别（不选则不限）", choices=list(CATEGORIES.items()))
+    audience_shufa_only = BooleanField("只限述法对象")
+    description = TextAreaField("考试说明", validators=[Optional(), Length(max=2000)])
+    open_at = DateTimeLocalField("开始时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写开始时间。")])
+    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写截止时间。")])
+    time_limit = IntegerField("考试时长（分钟）", default=60,
+                              validators=[InputRequired("请填写考试时长。"), NumberRange(1, 600, "应在 1 到 600 分钟之间。")])
+    required = BooleanField("必考（计入年度完成情况和合格证书）", default=True)
+    full_marks = FloatField("满分", default=100, validators=[InputRequired("请填写满分。")])
+    pass_mark = FloatField("及格线", default=60, validators=[InputRequired("请填写及格线。")])
+    bands = StringField("等次划分", default="优秀 90；良好 80；合格 60", validators=[Optional(), Length(max=200)])
+    multi_scoring = RadioField("多选题计分", choices=list(MULTI_SCORING.items()), default="all")
+    attempts_allowed = IntegerField("允许考试次数", default=1,
+                                    validators=[InputRequired("请填写考试次数。"), NumberRange(1, 20, "应在 1 到 20 之间。")])
+    counting = RadioField("多次考试时成绩取", choices=list(COUNTING.items()), default="best")
+    unseen_first = BooleanField("再次考试时优先抽取未做过的题目", default=True)
+    makeup_enabled = BooleanField("安排补考（未合格人员）")
+    makeup_open_at = DateTimeLocalField("补考开始时间", format=DATETIME_FORMAT, validators=[Optional()])
+    makeup_close_at = DateTimeLocalField("补考截止时间", format=DATETIME_FORMAT, validators=[Optional()])
+    makeup_attempts = IntegerField("补考次数", default=1, validators=[Optional(), NumberRange(1, 10)])
+    shuffle_questions = BooleanField("每人题目顺序随机", default=True)
+    shuffle_options = BooleanField("每人选项顺序随机（判断题除外）", default=True)
+    review_policy = RadioField("查看答案和解析", choices=list(REVIEW_POLICIES.items()), default="after_close")
+    submit = SubmitField("保存")
+
+
+class LockedExamForm(FlaskForm):
+    """What may still change once someone has started."""
+
+    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写截止时间。")])
+    makeup_close_at = DateTimeLocalField("补考截止时间", format=DATETIME_FORMAT, validators=[Optional()])
+    description = TextAreaField("考试说明", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("保存")
+
+
+class VariantForm(FlaskForm):
+    name = StringField("试卷名称", default="通用试卷", validators=[DataRequired("请填写试卷名称。"), Length(max=50)])
+    mode = RadioField("组卷方式", choices=list(PAPER_MODES.items()), default="blueprint")
+    match_categories = CheckboxListField("适用人员类别", choices=list(CATEGORIES.items()))
+    match_ranks = CheckboxListField("适用职级", choices=list(RANKS.items()))
+    points_single = FloatField("单选题每题分值", validators=[Optional()])
+    points_multiple = FloatField("多选题每题分值", validators=[Optional()])
+    points_judge = FloatField("判断题每题分值", validators=[Optional()])
+    submit = SubmitField("保存试卷设置")
+
+
+class RuleForm(FlaskForm):
+    qtype = SelectField("题型", choices=list(TYPE_LABELS.items()))
+    count = IntegerField("题量", validators=[InputRequired("请填写题量。"), NumberRange(1, 200, "题量应在 1 到 200 之间。")])
+    bank_id = SelectField("题库", coerce=int, default=0)
+    category = StringField("分类（含下级分类，可不填）", validators=[Optional(), Length(max=200)])
+    law_name = StringField("法律法规（名称包含，可不填）", validators=[Optional(), Length(max=100)])
+    difficulty = SelectField("难度", choices=[("", "不限")] + list(DIFFICULTIES.items()), default="")
+    submit = SubmitField("添加规则")
+
+
+class FixedQuestionsForm(FlaskForm):
+    question_ids = SelectMultipleField("题目", coerce=int, validate_choice=False)
+    submit = SubmitField("加入试卷")
+
+
+class TemplateForm(FlaskForm):
+    template = SelectField("组卷模板")
+    submit = SubmitField("套用模板")
+
+
+class OverrideForm(FlaskForm):
+    login = StringField("人员登录名", validators=[DataRequired("请填写人员登录名。"), Length(max=64)])
+    extra_minutes = IntegerField("延长考试时间（分钟）", default=0, validators=[Optional(), NumberRange(0, 600)])
+    close_at = DateTimeLocalField("个人截止时间（晚于考试截止时间，可不填）", format=DATETIME_FORMAT,
+                                  validators=[Optional()])
+    extra_attempts = IntegerField("增加考试次数", default=0, validators=[Optional(), NumberRange(0, 10)])
+    reason = StringField("原因（必填，记入操作日志）", validators=[DataRequired("请填写原因。"), Length(max=500)])
+    submit = SubmitField("保存特殊安排")
+
+
+class KeyCorrectionForm(FlaskForm):
+    question_id = HiddenField()
+    key = StringField("正确答案（题库中的选项字母）", validators=[DataRequired("请填写正确答案。"), Length(max=8)])
+    submit = SubmitField("更正答案并重新评分")
+
+
+class StartForm(FlaskForm):
+    confirm = BooleanField("我已阅读考试须知，开始后计时不停止", validators=[DataRequired("请先确认已阅读考试须知。")])
+    submit = SubmitField("开始考试")
+
+
+class SubmitAttemptForm(FlaskForm):
+    submit = SubmitField("确认交卷")
+
+
+def answer_page_form(items):
+    """A form for one page of questions (the no-JavaScript path): one field per question and one mark each."""
+
+    class AnswerPageForm(FlaskForm):
+        previous = SubmitField("上一页")
+        next = SubmitField("下一页")
+        finish = SubmitField("保存并交卷")
+        save = SubmitField("保存本页")
+        goto = IntegerField(validators=[Optional()])  # posted by the answer-card buttons: save, then that page
+
+    for item in items:
+        choices = [(LETTERS[i], text) for i, text in enumerate(item.options or [])]
+        if item.qtype == "multiple":
+            field = CheckboxListField(f"第 {item.position} 题", choices=choices, validate_choice=False,
+                                      default=list(item.response or ""))
+        else:
+            field = RadioField(f"第 {item.position} 题", choices=choices, validate_choice=False,
+                               default=item.response or None)
+        setattr(AnswerPageForm, f"q{item.position}", field)
+        setattr(AnswerPageForm, f"m{item.position}", BooleanField("标记此题", default=item.marked))
+    return AnswerPageForm()

@@ -1,0 +1,468 @@
+// The exam page: every answer saved at once (JSON + CSRF header + per-question sequence numbers),
+// kept in localStorage while offline and sent when the connection returns, a countdown from the
+// server's deadline and clock, a navigator, and submission (by the cadre or when time runs out).
+// Without this file the page's plain form still works, one page of questions at a time.
+(function () {
+  "use strict";
+  var app = document.getElementById("exam-app");
+  if (!app || !window.fetch || !window.localStorage || !window.JSON) {
+    return;
+  }
+  var form = document.getElementById("exam-form");
+  var root = document.getElementById("exam-js");
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var storeKey = "quizapp.exam." + app.getAttribute("data-attempt");
+  var STATE_TEXT = { saved: "已保存", saving: "保存中", pending: "离线待发送", blank: "未作答" };
+  var LETTERS = "ABCDEFGH";
+
+  var urls = null, items = [], byPos = {}, current = 1, offset = 0, deadline = 0;
+  var flushing = false, finished = false, online = navigator.onLine !== false, blocked = "";
+  var local = load();
+  var ui = {};
+
+  function load() {
+    try {
+      var data = JSON.parse(window.localStorage.getItem(storeKey));
+      if (data && data.answers) { data.leaves = data.leaves || 0; return data; }
+    } catch (e) { /* unreadable: start clean */ }
+    return { answers: {}, leaves: 0 };
+  }
+
+  function persist() {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(local)); } catch (e) { /* storage full or blocked */ }
+  }
+
+  function request(method, url, body, keepalive) {
+    var options = { method: method, credentials: "same-origin", cache: "no-store",
+                    headers: { "Accept": "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = csrf;
+      options.body = JSON.stringify(body);
+    }
+    if (keepalive) { options.keepalive = true; }
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data, redirected: response.redirected };
+      });
+    });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  // ------------------------------------------------------------ start
+
+  var sentAt = Date.now();
+  request("GET", app.getAttribute("data-state-url")).then(function (res) {
+    if (res.status !== 200 || !res.data.attempt) { return; }
+    init(res.data, (sentAt + Date.now()) / 2);
+  }).catch(function () { /* offline at load: the plain form stays */ });
+
+  function init(data, midpoint) {
+    urls = data.urls;
+    if (data.attempt.status !== "open") {
+      window.localStorage.removeItem(storeKey);
+      window.location.href = urls.result;
+      return;
+    }
+    offset = Date.parse(data.attempt.server_now) - midpoint;
+    deadline = Date.parse(data.attempt.deadline);
+    items = data.items;
+    items.forEach(function (item) {
+      byPos[item.position] = item;
+      var mine = local.answers[item.position];
+      if (mine && mine.seq > item.seq) {
+        item.response = mine.response;
+        item.marked = mine.marked;
+        item.state = "pending";
+      } else {
+        delete local.answers[item.position];
+        item.state = item.response ? "saved" : "blank";
+      }
+    });
+    persist();
+    build(data.attempt);
+    form.hidden = true;
+    root.hidden = false;
+    var hint = app.querySelector(".nojs-remaining");
+    if (hint) { hint.hidden = true; }
+    var firstBlank = items.filter(function (i) { return !i.response; })[0];
+    show(firstBlank ? firstBlank.position : 1);
+    tick();
+    window.setInterval(tick, 1000);
+    window.setInterval(flush, 5000);
+    window.addEventListener("online", function () { setOnline(true); flush(); sendLeaves(); });
+    window.addEventListener("offline", function () { setOnline(false); });
+    document.addEventListener("visibilitychange", onVisibility);
+    window.addEventListener("beforeunload", function (event) {
+      if (!finished && pendingAnswers().length) { event.preventDefault(); event.returnValue = ""; }
+    });
+    flush();
+    sendLeaves();
+  }
+
+  // ------------------------------------------------------------ the page
+
+  function build(attempt) {
+    ui.bar = el("div", "exam-bar");
+    ui.timer = el("span", "timer", "剩余时间 --:--");
+    ui.timer.setAttribute("role", "timer");
+    ui.net = el("span", "net");
+    ui.progress = el("span", "exam-progress");
+    ui.bar.appendChild(ui.timer);
+    ui.bar.appendChild(ui.net);
+    ui.bar.appendChild(ui.progress);
+    root.appendChild(ui.bar);
+
+    ui.message = el("div", "flash flash-warning exam-message");
+    ui.message.setAttribute("role", "alert");
+    ui.message.hidden = true;
+    root.appendChild(ui.message);
+
+    ui.card = el("article", "card js-question");
+    ui.head = el("div", "question-head");
+    ui.number = el("h2", "question-number");
+    ui.saveState = el("span", "save-state");
+    ui.saveState.setAttribute("aria-live", "polite");
+    ui.head.appendChild(ui.number);
+    ui.head.appendChild(ui.saveState);
+    ui.card.appendChild(ui.head);
+    ui.stem = el("p", "stem");
+    ui.card.appendChild(ui.stem);
+    ui.options = el("div", "options");
+    ui.card.appendChild(ui.options);
+    var markLabel = el("label", "exam-mark");
+    ui.mark = el("input");
+    ui.mark.type = "checkbox";
+    ui.mark.addEventListener("change", function () {
+      var item = byPos[current];
+      answer(item.position, item.response, ui.mark.checked);
+    });
+    markLabel.appendChild(ui.mark);
+    markLabel.appendChild(document.createTextNode(" 标记此题，稍后检查"));
+    ui.card.appendChild(markLabel);
+    root.appendChild(ui.card);
+
+    var buttons = el("div", "exam-buttons");
+    ui.prev = el("button", "btn", "上一题");
+    ui.next = el("button", "btn primary", "下一题");
+    ui.submit = el("button", "btn", "交卷");
+    [ui.prev, ui.next, ui.submit].forEach(function (b) { b.type = "button"; buttons.appendChild(b); });
+    ui.prev.addEventListener("click", function () { show(current - 1); });
+    ui.next.addEventListener("click", function () { show(current + 1); });
+    ui.submit.addEventListener("click", openSubmitDialog);
+    root.appendChild(buttons);
+
+    var card = el("section", "card answer-card");
+    card.appendChild(el("h2", "", "答题卡"));
+    var legend = el("p", "legend small");
+    legend.appendChild(el("span", "cell answered", "已作答"));
+    legend.appendChild(el("span", "cell", "未作答"));
+    legend.appendChild(el("span", "cell marked", "标记"));
+    legend.appendChild(el("span", "cell pending", "待发送"));
+    card.appendChild(legend);
+    ui.cells = el("div", "cells");
+    items.forEach(function (item) {
+      var cell = el("button", "cell", String(item.position));
+      cell.type = "button";
+      cell.setAttribute("aria-label", "第 " + item.position + " 题");
+      cell.addEventListener("click", function () { show(item.position); });
+      item.cell = cell;
+      ui.cells.appendChild(cell);
+    });
+    card.appendChild(ui.cells);
+    root.appendChild(card);
+
+    ui.dialog = el("div", "card exam-dialog");
+    ui.dialog.setAttribute("role", "dialog");
+    ui.dialog.setAttribute("aria-modal", "true");
+    ui.dialog.hidden = true;
+    root.appendChild(ui.dialog);
+    setOnline(online);
+    refresh();
+  }
+
+  function show(position) {
+    if (position < 1 || position > items.length) { return; }
+    current = position;
+    var item = byPos[position];
+    ui.number.textContent = "第 " + position + " 题 / 共 " + items.length + " 题 · " + item.type_label + " · " +
+      formatPoints(item.points) + " 分";
+    ui.stem.textContent = item.stem;
+    ui.options.textContent = "";
+    var several = item.qtype === "multiple";
+    item.options.forEach(function (text, index) {
+      var letter = LETTERS.charAt(index);
+      var label = el("label", "option");
+      var input = el("input");
+      input.type = several ? "checkbox" : "radio";
+      input.name = "js-q" + position;
+      input.value = letter;
+      input.checked = (item.response || "").indexOf(letter) >= 0;
+      input.disabled = finished;
+      input.addEventListener("change", function () { answer(position, chosen(), item.marked); });
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(el("b", "", letter + "."));
+      label.appendChild(document.createTextNode(" " + text));
+      ui.options.appendChild(label);
+    });
+    ui.mark.checked = !!item.marked;
+    ui.mark.disabled = finished;
+    ui.prev.disabled = position === 1;
+    ui.next.disabled = position === items.length;
+    refresh();
+    if (ui.card.scrollIntoView && window.scrollY > ui.card.offsetTop) { ui.card.scrollIntoView(); }
+  }
+
+  function chosen() {
+    var letters = "";
+    ui.options.querySelectorAll("input").forEach(function (input) { if (input.checked) { letters += input.value; } });
+    return letters.split("").sort().join("");
+  }
+
+  function formatPoints(value) {
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function refresh() {
+    var answered = 0;
+    items.forEach(function (item) {
+      if (item.response) { answered += 1; }
+      var cls = "cell";
+      if (item.response) { cls += " answered"; }
+      if (item.marked) { cls += " marked"; }
+      if (item.state === "pending" || item.state === "saving") { cls += " pending"; }
+      if (item.position === current) { cls += " current"; }
+      item.cell.className = cls;
+      item.cell.title = STATE_TEXT[item.state] || "";
+    });
+    ui.progress.textContent = "已答 " + answered + "/" + items.length;
+    var item = byPos[current];
+    if (item) {
+      ui.saveState.textContent = STATE_TEXT[item.state] || "";
+      ui.saveState.className = "save-state " + item.state;
+    }
+  }
+
+  function setOnline(value) {
+    online = value;
+    ui.net.textContent = value ? "网络正常" : "网络已断开：答案保存在本机，联网后自动发送";
+    ui.net.className = "net" + (value ? "" : " offline");
+  }
+
+  function say(text) {
+    ui.message.textContent = text;
+    ui.message.hidden = !text;
+  }
+
+  // ------------------------------------------------------------ saving
+
+  function answer(position, response, marked) {
+    if (finished) { return; }
+    var item = byPos[position];
+    var previous = local.answers[position];
+    var seq = Math.max(item.seq, previous ? previous.seq : 0) + 1;
+    item.response = response;
+    item.marked = !!marked;
+    local.answers[position] = { response: response, marked: item.marked, seq: seq };
+    persist();
+    item.state = online ? "saving" : "pending";
+    refresh();
+    flush();
+  }
+
+  function pendingAnswers() {
+    return Object.keys(local.answers).map(function (position) {
+      var a = local.answers[position];
+      return { position: Number(position), response: a.response, seq: a.seq, marked: a.marked };
+    });
+  }
+
+  function flush() {
+    if (flushing || !urls || blocked) { return Promise.resolve(false); }
+    var batch = pendingAnswers();
+    if (!batch.length) { return Promise.resolve(true); }
+    flushing = true;
+    batch.forEach(function (a) { byPos[a.position].state = "saving"; });
+    refresh();
+    return request("POST", urls.answers, { answers: batch }).then(function (res) {
+      flushing = false;
+      if (res.status === 200 && res.data.saved) {
+        setOnline(true);
+        var stale = false;
+        res.data.saved.forEach(function (r) {
+          var item = byPos[r.position];
+          var mine = local.answers[r.position];
+          item.seq = Math.max(item.seq, r.seq);
+          if (mine && mine.seq <= r.seq) {
+            delete local.answers[r.position];
+            item.state = item.response ? "saved" : "blank";
+          }
+          if (!r.accepted) { stale = true; }
+        });
+        persist();
+        refresh();
+        if (stale) { reloadState(); }
+        if (pendingAnswers().length) { return flush(); }
+        return true;
+      }
+      return failed(res);
+    }).catch(function () {
+      flushing = false;
+      setOnline(false);
+      pendingAnswers().forEach(function (a) { byPos[a.position].state = "pending"; });
+      refresh();
+      return false;
+    });
+  }
+
+  function failed(res) {
+    pendingAnswers().forEach(function (a) { byPos[a.position].state = "pending"; });
+    refresh();
+    if (res.status === 409 && res.data.closed) {
+      finish(res.data.error || "考试已结束。", res.data.result_url);
+    } else if (res.redirected || res.status === 401 || res.status === 403) {
+      blocked = "login";
+      say("登录已失效。您的答案已保存在本机，请在本页重新登录后回到考试页面，答案会自动发送。");
+    } else if (res.status === 400 && /过期|刷新/.test(res.data.error || "")) {
+      blocked = "csrf";
+      say("页面已过期，请刷新页面。您的答案已保存在本机，刷新后会自动发送。");
+    } else if (res.status >= 500 || res.status === 429) {
+      say("服务器繁忙，答案已保存在本机，稍后自动重试。");
+    } else if (res.data && res.data.error) {
+      say(res.data.error);
+    }
+    return false;
+  }
+
+  function reloadState() {
+    request("GET", urls.state).then(function (res) {
+      if (res.status !== 200 || !res.data.items) { return; }
+      res.data.items.forEach(function (fresh) {
+        var item = byPos[fresh.position];
+        if (!local.answers[fresh.position] && fresh.seq >= item.seq) {
+          item.response = fresh.response;
+          item.marked = fresh.marked;
+          item.seq = fresh.seq;
+          item.state = fresh.response ? "saved" : "blank";
+        }
+      });
+      show(current);
+    }).catch(function () { /* next flush will try again */ });
+  }
+
+  // ------------------------------------------------------------ leaving the page (information only)
+
+  function onVisibility() {
+    if (document.visibilityState === "hidden" && !finished) {
+      local.leaves += 1;
+      persist();
+      sendLeaves(true);
+    } else if (document.visibilityState === "visible") {
+      flush();
+    }
+  }
+
+  function sendLeaves(keepalive) {
+    if (!urls || !local.leaves || finished) { return; }
+    var count = local.leaves;
+    request("POST", urls.leave, { count: count }, keepalive).then(function (res) {
+      if (res.status === 200) {
+        local.leaves = Math.max(0, local.leaves - count);
+        persist();
+      }
+    }).catch(function () { /* kept in localStorage for later */ });
+  }
+
+  // ------------------------------------------------------------ time and submission
+
+  function tick() {
+    var left = Math.max(0, deadline - (Date.now() + offset));
+    var seconds = Math.floor(left / 1000);
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var text = (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(s);
+    ui.timer.textContent = "剩余时间 " + text;
+    ui.timer.className = "timer" + (seconds <= 300 ? " warn" : "");
+    if (left <= 0 && !finished) {
+      finished = true;
+      lockInputs();
+      say("考试时间到，系统正在自动收卷……");
+      submitNow(true);
+    }
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function lockInputs() {
+    root.querySelectorAll("input, .exam-buttons button").forEach(function (node) { node.disabled = true; });
+    ui.dialog.hidden = true;
+  }
+
+  function openSubmitDialog() {
+    var blank = items.filter(function (i) { return !i.response; }).map(function (i) { return i.position; });
+    var marked = items.filter(function (i) { return i.marked; }).map(function (i) { return i.position; });
+    ui.dialog.textContent = "";
+    ui.dialog.appendChild(el("h2", "", "交卷确认"));
+    ui.dialog.appendChild(el("p", "", "共 " + items.length + " 题，已作答 " + (items.length - blank.length) + " 题。"));
+    if (blank.length) {
+      ui.dialog.appendChild(el("p", "bad", "还有 " + blank.length + " 题未作答：" + blank.join("、")));
+    }
+    if (marked.length) {
+      ui.dialog.appendChild(el("p", "", "标记待检查：" + marked.join("、")));
+    }
+    ui.dialog.appendChild(el("p", "", "交卷后不能再修改答案。确定交卷吗？"));
+    var confirm = el("button", "btn primary", "确认交卷");
+    var back = el("button", "btn", "返回继续答题");
+    confirm.type = back.type = "button";
+    confirm.addEventListener("click", function () {
+      confirm.disabled = true;
+      finished = true;
+      lockInputs();
+      say("正在交卷……");
+      submitNow(false);
+    });
+    back.addEventListener("click", function () { ui.dialog.hidden = true; });
+    ui.dialog.appendChild(confirm);
+    ui.dialog.appendChild(document.createTextNode(" "));
+    ui.dialog.appendChild(back);
+    ui.dialog.hidden = false;
+    confirm.focus();
+  }
+
+  function submitNow(timeout) {
+    request("POST", urls.submit, { answers: pendingAnswers(), timeout: timeout }).then(function (res) {
+      if (res.status === 200 && res.data.result_url) {
+        window.localStorage.removeItem(storeKey);
+        window.location.href = res.data.result_url;
+      } else if (res.redirected || res.status === 401 || res.status === 403 || res.status === 400) {
+        failed(res);
+      } else {
+        retrySubmit(timeout);
+      }
+    }).catch(function () {
+      setOnline(false);
+      say(timeout ? "考试时间到。网络中断，恢复联网后将自动交卷；截止前已保存的答案都会计分。"
+                  : "网络中断，恢复联网后将自动交卷。答案已保存在本机。");
+      retrySubmit(timeout);
+    });
+  }
+
+  function retrySubmit(timeout) {
+    window.setTimeout(function () { submitNow(timeout); }, 5000);
+  }
+
+  function finish(message, resultUrl) {
+    finished = true;
+    lockInputs();
+    say(message + " 正在打开成绩页……");
+    window.localStorage.removeItem(storeKey);
+    window.setTimeout(function () { window.location.href = resultUrl || urls.result; }, 2500);
+  }
+}());

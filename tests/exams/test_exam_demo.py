@@ -1,0 +1,27 @@
+"""The demo's monthly test: published from the shipped template when the system banks can fill it."""
+import sqlalchemy as sa
+
+from examkit import START
+from quizapp.exams import services
+from quizapp.exams.demo import load_demo
+from quizapp.exams.models import Exam
+from quizapp.extensions import db
+
+
+def test_demo_exam_waits_for_the_banks_then_is_published_once(tree, qf, clock):
+    """Without banks, is the message clear and nothing created; with them, one 50-question exam, once?"""
+    message = load_demo("甲乡")["exam"]
+    assert "load-shipped" in message and db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 0
+    qf.many(25, "single")
+    qf.many(10, "multiple")
+    qf.many(15, "judge")
+    assert "已发布演示考试" in load_demo("甲乡")["exam"]
+    db.session.commit()
+    exam = db.session.scalar(sa.select(Exam))
+    assert exam.title == "2026年11月学法月度测试" and exam.status == "published" and exam.period == "2026-11"
+    assert [u.name for u in exam.audience_units] == ["甲乡"]
+    assert services.variant_question_count(exam.variants[0]) == 50 and services.variant_total(exam.variants[0]) == 100
+    assert exam.time_limit == 60 and exam.pass_mark == 60
+    assert exam.open_at <= START <= exam.close_at
+    assert "已存在" in load_demo("甲乡")["exam"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 1
