@@ -1,0 +1,18 @@
+"""Forms of the reports domain: only the settings change anything (every report page is a GET)."""
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SubmitField
+from wtforms.validators import DataRequired, NumberRange
+
+from .models import CADRE_RANKINGS
+
+
+class SettingsForm(FlaskForm):
+    cadre_rankings = RadioField("干部可以看到的个人排名", choices=list(CADRE_RANKINGS.items()),
+                                validators=[DataRequired(message="请选择一种排名显示方式。")])
+    submit = SubmitField("保存设置")
+
+
+class RefreshForm(FlaskForm):
+    """“立即更新”: the year whose statistics to rebuild."""
+
+    year = IntegerField(validators=[DataRequired(), NumberRange(min=2000, max=2100)])

@@ -1,0 +1,293 @@
+"""The yearly roll-up: every report figure of a year, per person and per unit, rebuilt set-based in one go.
+
+``refresh(year)`` sums the fact rows of ``figures`` (exam outcomes, required
+materials, study credits) per person and month, derives quarters and the year
+from the months, and adds them up per unit, with the 在册 population of each
+slot — four INSERT … SELECT statements, whatever the number of cadres. Pages
+then add up a few thousand unit rows for any subtree (``figures_by_bucket``,
+``trend``) instead of scanning millions of raw rows.
+
+A year's roll-up is rebuilt when a page needs it and it is older than
+``REPORTS_SNAPSHOT_MAX_AGE`` seconds (default 600), when a leader presses
+“立即更新”, or by ``flask reports refresh`` (run it from cron at province
+scale, so that no page ever waits for a rebuild).
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..accounts.models import Unit, User
+from ..common.clock import utcnow
+from ..extensions import db
+from ..study.models import StudyCredit
+from ..study.services import minutes_per_hour
+from . import figures
+from .figures import Figures, examinee, in_population, subtree
+from .models import FACT_COLUMNS, SLOT_QUARTER, SLOT_YEAR, PersonStat, Refresh, UnitStat
+from .periods import Period
+
+DEFAULT_MAX_AGE = 600
+LOCK_BASE = 7_260_000  # PostgreSQL advisory lock key base (plus the year)
+
+
+def slot_of(period: Period) -> int:
+    if period.kind == "month":
+        return period.index
+    if period.kind == "quarter":
+        return SLOT_QUARTER + period.index
+    return SLOT_YEAR
+
+
+def slot_period(year: int, slot: int) -> Period:
+    if slot <= 12:
+        return Period("month", year, slot)
+    if slot < SLOT_YEAR:
+        return Period("quarter", year, slot - SLOT_QUARTER)
+    return Period("year", year)
+
+
+def max_age() -> float:
+    return float(current_app.config.get("REPORTS_SNAPSHOT_MAX_AGE", DEFAULT_MAX_AGE))
+
+
+# ---------------------------------------------------------------- rebuilding
+
+def _zeros(**values):
+    """The fact columns for a UNION ALL branch: the given expressions, 0 for the rest (typed for PostgreSQL)."""
+    columns = []
+    for name in FACT_COLUMNS:
+        if name in values:
+            columns.append(values[name].label(name) if hasattr(values[name], "label") else
+                           sa.literal(values[name]).label(name))
+        elif name == "score_sum":
+            columns.append(sa.cast(sa.null(), sa.Float).label(name))
+        else:
+            columns.append(sa.cast(sa.literal(0), sa.Integer).label(name))
+    return columns
+
+
+def _month_facts(year: int):
+    """Fact rows of ``year``, one per exam pair, material pair and credit row: (user_id, month, facts…)."""
+    parts = []
+    exams = figures.year_exams("/", year)
+    if exams:
+        rows = figures.exam_rows(None, exams).subquery("exam_facts")
+        parts.append(sa.select(rows.c.user_id, sa.cast(rows.c.month, sa.Integer).label("month"), *_zeros(
+            exam_due=sa.literal(1), exam_sat=rows.c.sat, exam_passed=rows.c.passed, exam_excellent=rows.c.excellent,
+            exam_makeup=rows.c.makeup, score_sum=rows.c.score, score_n=rows.c.sat,
+            **{f"bin{i}": sa.case((rows.c.bin == i, 1), else_=0) for i in range(5)},
+            unmet=1 - rows.c.passed)))
+    requirements = figures.requirements_for(Period("year", year))
+    if requirements.ids:
+        rows = figures.material_rows(None, requirements).subquery("material_facts")
+        due_year = sa.cast(sa.extract("year", rows.c.due_date), sa.Integer)
+        month = sa.case((due_year < year, 1), (due_year > year, 12),
+                        else_=sa.cast(sa.extract("month", rows.c.due_date), sa.Integer))
+        parts.append(sa.select(rows.c.user_id, month.label("month"), *_zeros(
+            mat_due=sa.literal(1), mat_done=rows.c.done, unmet=1 - rows.c.done)))
+    online = StudyCredit.source.in_(figures.ONLINE_SOURCES)
+    parts.append(sa.select(StudyCredit.user_id, sa.cast(StudyCredit.month, sa.Integer).label("month"), *_zeros(
+        seconds=StudyCredit.seconds,
+        online_seconds=sa.case((online, StudyCredit.seconds), else_=0),
+        offline_seconds=sa.case((StudyCredit.source == "offline", StudyCredit.seconds), else_=0)))
+        .join(User, User.id == StudyCredit.user_id)
+        .where(StudyCredit.year == year, examinee()))
+    return sa.union_all(*parts).subquery("facts")
+
+
+def _lock(year: int):
+    """Serialise rebuilds of one year: an advisory lock on PostgreSQL; SQLite's single writer does the rest."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_BASE + year})
+        connection.execute(sa.text("SET LOCAL jit = off"))
+        connection.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+
+
+def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
+    """Rebuild the roll-up of ``year`` in the current transaction (the caller commits).
+
+    With ``if_older_than`` (seconds), a roll-up rebuilt that recently — by this
+    or a concurrent request — is kept as it is.
+    """
+    _lock(year)
+    now = utcnow()
+    existing = db.session.get(Refresh, year, populate_existing=True)
+    if (existing is not None and if_older_than is not None
+            and (now - existing.computed_at).total_seconds() < if_older_than):
+        return existing
+    started = time.perf_counter()
+    person, unit = PersonStat.__table__, UnitStat.__table__
+    db.session.execute(sa.delete(person).where(person.c.year == year))
+    db.session.execute(sa.delete(unit).where(unit.c.year == year))
+    facts = _month_facts(year)
+    sums = [sa.func.sum(facts.c[name]) for name in FACT_COLUMNS]
+    sums[FACT_COLUMNS.index("online_months")] = sa.case((sa.func.sum(facts.c.online_seconds) > 0, 1), else_=0)
+    db.session.execute(sa.insert(person).from_select(
+        ["year", "slot", "user_id", *FACT_COLUMNS],
+        sa.select(sa.literal(year), facts.c.month, facts.c.user_id, *[sa.func.coalesce(s, 0) for s in sums])
+        .group_by(facts.c.user_id, facts.c.month)))
+    months = sa.select(person).where(person.c.year == year, person.c.slot <= 12).subquery("months")
+    quarter = SLOT_QUARTER + (months.c.slot + 2) // 3
+    for slot, keys in ((quarter, [months.c.user_id, quarter]), (sa.literal(SLOT_YEAR), [months.c.user_id])):
+        db.session.execute(sa.insert(person).from_select(
+            ["year", "slot", "user_id", *FACT_COLUMNS],
+            sa.select(sa.literal(year), slot, months.c.user_id, *[sa.func.sum(months.c[n]) for n in FACT_COLUMNS])
+            .group_by(*keys)))
+    _insert_unit_rows(year)
+    rows = db.session.scalar(sa.select(sa.func.count()).select_from(person).where(person.c.year == year)) or 0
+    values = {"computed_at": now, "duration_ms": int((time.perf_counter() - started) * 1000), "person_rows": rows}
+    if existing is None:
+        existing = Refresh(year=year, **values)
+        db.session.add(existing)
+        db.session.flush()
+    else:  # one UPDATE every time, whether or not the values differ, and the loaded row kept in step
+        db.session.execute(sa.update(Refresh).where(Refresh.year == year).values(**values)
+                           .execution_options(synchronize_session=False))
+        for key, value in values.items():
+            set_committed_value(existing, key, value)
+    if db.session.connection().dialect.name == "postgresql":
+        # Fresh statistics, so the planner reads the new rows by their keys.
+        db.session.execute(sa.text("ANALYZE report_person_stats, report_unit_stats"))
+    return existing
+
+
+def _insert_unit_rows(year: int):
+    """Unit rows: each person's facts added to their unit, plus the 在册 population of every slot."""
+    person = PersonStat.__table__
+    obliged = (person.c.exam_due + person.c.mat_due) > 0
+    facts = (sa.select(person.c.slot, User.unit_id, sa.literal(0).label("people"), sa.literal(1).label("persons"),
+                       sa.case((obliged, 1), else_=0).label("obliged"),
+                       sa.case((sa.and_(obliged, person.c.unmet == 0), 1), else_=0).label("complete"),
+                       sa.case((person.c.online_months > 0, 1), else_=0).label("online_people"),
+                       *[person.c[n] for n in FACT_COLUMNS])
+             .join(User, User.id == person.c.user_id).where(person.c.year == year))
+    zero_facts = [sa.cast(sa.literal(0), sa.Float if n == "score_sum" else sa.Integer).label(n)
+                  for n in FACT_COLUMNS]
+    per_unit = (sa.select(User.unit_id.label("unit_id"),
+                          *[sa.func.sum(sa.case((in_population(slot_period(year, s)), 1), else_=0)).label(f"p{s}")
+                            for s in range(1, SLOT_YEAR + 1)])
+                .where(examinee()).group_by(User.unit_id).subquery("population"))
+    population = [sa.select(sa.literal(s).label("slot"), per_unit.c.unit_id, per_unit.c[f"p{s}"].label("people"),
+                            sa.literal(0).label("persons"), sa.literal(0).label("obliged"),
+                            sa.literal(0).label("complete"), sa.literal(0).label("online_people"), *zero_facts)
+                  for s in range(1, SLOT_YEAR + 1)]
+    rows = sa.union_all(facts, *population).subquery("unit_facts")
+    extra = ("people", "persons", "obliged", "complete", "online_people")
+    db.session.execute(sa.insert(UnitStat.__table__).from_select(
+        ["year", "slot", "unit_id", *extra, *FACT_COLUMNS],
+        sa.select(sa.literal(year), rows.c.slot, rows.c.unit_id,
+                  *[sa.func.sum(rows.c[n]) for n in extra], *[sa.func.sum(rows.c[n]) for n in FACT_COLUMNS])
+        .group_by(rows.c.slot, rows.c.unit_id)))
+
+
+def ensure(year: int) -> Refresh:
+    """The roll-up of ``year``, rebuilt first when missing or older than the allowed age (at most once a request)."""
+    done = g.setdefault("report_years", {}) if has_request_context() else {}
+    if year in done:
+        return done[year]
+    row = db.session.get(Refresh, year)
+    limit = max_age()
+    if row is None or (utcnow() - row.computed_at).total_seconds() >= limit:
+        row = refresh(year, if_older_than=limit if limit > 0 else None)
+    done[year] = row
+    return row
+
+
+# ---------------------------------------------------------------- reading
+
+def _figure_sums(table):
+    names = ("people", "persons", "obliged", "complete", "online_people", *FACT_COLUMNS)
+    return [sa.func.sum(table.c[n]).label(n) for n in names]
+
+
+def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, Figures]:
+    """{bucket unit id: Figures} for the units ``level`` levels below ``root`` (and 本级 at level 1).
+
+    Two queries: the subtree's unit rows of the slot, and the subtree's unit
+    paths; each unit's row is added to its bucket (the path segment ``level``
+    levels below the root) — a loop over units, never over people.
+    """
+    ensure(period.year)
+    stats = UnitStat.__table__
+    per_hour = minutes_per_hour()
+    names = ("people", "persons", "obliged", "complete", "online_people", *FACT_COLUMNS)
+    rows = db.session.execute(
+        sa.select(stats.c.unit_id, *[stats.c[n] for n in names])
+        .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
+               stats.c.unit_id.in_(subtree(root.path)))).mappings().all()
+    if not rows:
+        return {}
+    paths = dict(db.session.execute(sa.select(Unit.id, Unit.path).where(Unit.path.startswith(root.path))).all())
+    start = len(root.path)
+    buckets: dict[int, Figures] = {}
+    for row in rows:
+        path = paths.get(row["unit_id"])
+        if path is None:
+            continue
+        segments = path[start:].strip("/").split("/") if len(path) > start else []
+        if len(segments) >= level:
+            bucket = int(segments[level - 1])
+        elif level == 1:
+            bucket = root.id  # 本级
+        else:
+            continue
+        found = Figures.from_mapping(row, per_hour)
+        buckets[bucket] = buckets[bucket] + found if bucket in buckets else found
+    return buckets
+
+
+def total(root: Unit, period: Period) -> Figures:
+    """The figures of ``root``'s whole subtree for ``period`` (one query over its unit rows)."""
+    ensure(period.year)
+    stats = UnitStat.__table__
+    row = db.session.execute(
+        sa.select(*_figure_sums(stats))
+        .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
+               stats.c.unit_id.in_(subtree(root.path)))).mappings().one()
+    return Figures.from_mapping(row, minutes_per_hour())
+
+
+def trend(root: Unit, year: int, last_month: int = 12) -> list[dict]:
+    """Per month of ``year`` up to ``last_month``: the subtree's figures (one query)."""
+    ensure(year)
+    stats = UnitStat.__table__
+    per_hour = minutes_per_hour()
+    found = {row["slot"]: Figures.from_mapping(row, per_hour) for row in db.session.execute(
+        sa.select(stats.c.slot, *_figure_sums(stats))
+        .where(stats.c.year == year, stats.c.slot <= last_month, stats.c.unit_id.in_(subtree(root.path)))
+        .group_by(stats.c.slot)).mappings()}
+    return [{"month": m, "label": f"{m}月", "figures": found.get(m, Figures(minutes_per_hour=per_hour))}
+            for m in range(1, last_month + 1)]
+
+
+def distribution(f: Figures) -> list[dict]:
+    """How many counting scores (百分制) fall in each band of ``SCORE_BINS``."""
+    return [{"label": label, "low": low, "count": count}
+            for (low, _, label), count in zip(figures.SCORE_BINS, f.bins)]
+
+
+def person_stats(period: Period):
+    """The roll-up rows of one period, as a subquery to outer-join people to (user_id and the fact columns)."""
+    ensure(period.year)
+    stats = PersonStat.__table__
+    return (sa.select(stats.c.user_id, *[stats.c[n] for n in FACT_COLUMNS])
+            .where(stats.c.year == period.year, stats.c.slot == slot_of(period)).subquery("stats"))
+
+
+def computed_at(year: int):
+    row = db.session.get(Refresh, year)
+    return row.computed_at if row is not None else None
+
+
+def stale_years(now=None) -> list[int]:
+    """Years whose roll-up exists and is older than the allowed age (for ``flask reports refresh --stale``)."""
+    now = now or utcnow()
+    limit = timedelta(seconds=max_age())
+    return [r.year for r in db.session.scalars(sa.select(Refresh).order_by(Refresh.year))
+            if now - r.computed_at >= limit]

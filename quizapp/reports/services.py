@@ -1,0 +1,76 @@
+"""Report use cases that are not pure reading: settings, the scope a viewer starts from, lazy exam finalisation."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..accounts.models import Unit
+from ..audit.services import record
+from ..common.clock import utcnow
+from ..common.errors import ServiceError
+from ..extensions import db
+from .models import CADRE_RANKINGS, DEFAULTS, ReportSetting
+
+LEADER_ROLES = ("leader", "organiser", "admin")
+
+
+def get_setting(key: str) -> str:
+    row = db.session.get(ReportSetting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def cadre_rankings() -> str:
+    value = get_setting("cadre_rankings")
+    return value if value in CADRE_RANKINGS else DEFAULTS["cadre_rankings"]
+
+
+def set_cadre_rankings(actor, value: str):
+    """Change who sees personal rankings (administrators only); recorded in the audit log."""
+    if actor is None or actor.role != "admin":
+        raise ServiceError("只有系统管理员可以修改报表设置。")
+    if value not in CADRE_RANKINGS:
+        raise ServiceError([("cadre_rankings", "请选择一种排名显示方式。")])
+    before = cadre_rankings()
+    row = db.session.get(ReportSetting, "cadre_rankings")
+    if row is None:
+        row = ReportSetting(key="cadre_rankings", value=value, updated_by_id=actor.id)
+        db.session.add(row)
+    else:
+        row.value, row.updated_by_id = value, actor.id
+    if before != value:
+        record(actor, "reports.settings", "report_settings", None, "个人排名显示",
+               changes={"个人排名显示": [CADRE_RANKINGS[before], CADRE_RANKINGS[value]]})
+    db.session.flush()
+
+
+def may_see_rank(viewer, person) -> bool:
+    """Whether ``viewer`` may see ``person``'s place in their unit (leaders always; a cadre per the setting)."""
+    if viewer.role in LEADER_ROLES:
+        return True
+    return viewer.id == person.id and cadre_rankings() in ("own", "unit")
+
+
+def may_see_unit_ranking(viewer) -> bool:
+    """Whether a cadre may see the whole personal ranking of their own unit."""
+    return viewer.role in LEADER_ROLES or cadre_rankings() == "unit"
+
+
+def default_root(viewer) -> Unit:
+    """Where a viewer's reports start: their own unit; an administrator, the top of the tree when there is one top."""
+    if viewer.role == "admin":
+        tops = db.session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).limit(2)).all()
+        if len(tops) == 1:
+            return tops[0]
+    return viewer.unit
+
+
+def finalise_overdue():
+    """Close attempts left open past their deadline, so figures include them (the exam domain's lazy finalising)."""
+    from ..exams.services import close_overdue
+
+    return close_overdue(utcnow())
+
+
+def record_export(actor, what: str, unit, detail: str = ""):
+    """Exports of personal data are kept in the audit log: who took which list of whom."""
+    record(actor, "reports.export", "unit", unit.id if unit is not None else None,
+           unit.name if unit is not None else "", summary=f"{what}{('：' + detail) if detail else ''}")

@@ -1,0 +1,43 @@
+"""Fixtures of the report tests: the clock, the world builder, a query counter."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from quizapp.extensions import db
+from reportkit import Clock, World, at
+
+
+@pytest.fixture
+def clock(app):
+    clock = Clock(at(2026, 1, 1, 8))
+    app.config["CLOCK"] = clock
+    # Figures straight after each change: the roll-up is rebuilt on every page (once per request).
+    app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 0
+    return clock
+
+
+@pytest.fixture
+def world(tree, clock, f):
+    return World(tree, clock, f)
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries() -> a context manager recording the SQL statements run inside it."""
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

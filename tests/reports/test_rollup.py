@@ -1,0 +1,90 @@
+"""The yearly roll-up: rebuilding, freshness, and the `flask reports` commands."""
+import openpyxl
+import sqlalchemy as sa
+
+from quizapp.extensions import db
+from quizapp.reports import rollup
+from quizapp.reports.models import PersonStat, Refresh, UnitStat
+from quizapp.reports.periods import Period
+
+from reportkit import at
+
+
+def _snapshot():
+    return sorted(tuple(row) for row in db.session.execute(
+        sa.select(UnitStat.__table__).where(UnitStat.year == 2026)).all())
+
+
+def test_rebuild_is_repeatable(world, tree):
+    """Rebuilding twice gives the same rows; rebuilding after a change picks it up."""
+    person = world.person("pr1", tree["v1"])
+    exam = world.exam("2026-03")
+    world.sit(exam, person, 80)
+    rollup.refresh(2026)
+    first = _snapshot()
+    rollup.refresh(2026)
+    assert _snapshot() == first
+    world.sit(world.exam("2026-04"), person, 50)
+    rollup.refresh(2026)
+    assert rollup.total(tree["county"], Period.parse("2026-04")).exam_sat == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonStat).where(
+        PersonStat.year == 2026, PersonStat.slot == 17)) == 1
+
+
+def test_only_the_rebuilt_year_changes(world, tree):
+    """Rebuilding 2026 leaves 2025's rows alone."""
+    person = world.person("pr2", tree["v1"], joined=at(2024, 1, 1))
+    world.sit(world.exam("2025-06", opens=at(2025, 6, 5), closes=at(2025, 6, 20)), person, 70)
+    rollup.refresh(2025)
+    rollup.refresh(2026)
+    assert rollup.total(tree["county"], Period.parse("2025-06")).exam_passed == 1
+
+
+def test_freshness_by_age(world, tree, app):
+    """ensure() keeps a roll-up younger than the maximum age and rebuilds an older one."""
+    app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 300
+    world.person("pr3", tree["v1"])
+    world.clock.set(at(2026, 5, 1, 9))
+    first = rollup.ensure(2026).computed_at
+    world.clock.set(at(2026, 5, 1, 9) + (at(2026, 5, 1, 10) - at(2026, 5, 1, 9)) / 30)  # two minutes later
+    assert rollup.ensure(2026).computed_at == first
+    world.clock.set(at(2026, 5, 1, 10))
+    assert rollup.ensure(2026).computed_at > first
+    assert rollup.stale_years(at(2026, 5, 2)) == [2026]
+
+
+def test_refresh_keeps_a_recent_rebuild(world, tree):
+    """With if_older_than, a rebuild done moments ago (by another request) is kept."""
+    world.person("pr4", tree["v1"])
+    world.clock.set(at(2026, 5, 1, 9))
+    row = rollup.refresh(2026)
+    stamp = row.computed_at
+    world.clock.set(at(2026, 5, 1, 9) + (at(2026, 5, 1, 10) - at(2026, 5, 1, 9)) / 120)
+    assert rollup.refresh(2026, if_older_than=60).computed_at == stamp
+    assert db.session.get(Refresh, 2026).duration_ms >= 0
+
+
+def test_cli_refresh_and_annual(world, tree, runner):
+    """`flask reports refresh` rebuilds a year; `flask reports annual` prints the sentences."""
+    person = world.person("pr5", tree["v1"])
+    world.sit(world.exam("2026-03"), person, 90)
+    world.clock.set(at(2026, 4, 1))
+    result = runner.invoke(args=["reports", "refresh", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    assert "2026年统计数据已更新" in result.output
+    result = runner.invoke(args=["reports", "annual", "--year", "2026", "--unit", str(tree["county"].id)])
+    assert result.exit_code == 0, result.output
+    assert "全年组织在线学法考试1次，参考1人次，参考率100%，合格率100%" in result.output
+    assert runner.invoke(args=["reports", "annual", "--unit", "99999"]).exit_code != 0
+
+
+def test_cli_shufa_export(world, tree, runner, tmp_path):
+    """`flask reports shufa-export` writes the same workbook as the batch download."""
+    person = world.person("pr6", tree["v1"], shufa=True, name="述法甲")
+    world.sit(world.exam("2026-03"), person, 90)
+    world.clock.set(at(2026, 4, 1))
+    out = tmp_path / "shufa.xlsx"
+    result = runner.invoke(args=["reports", "shufa-export", "--year", "2026", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert [row[1].value for row in book["述法对象汇总"].iter_rows(min_row=3)] == ["述法甲"]
