@@ -62,22 +62,31 @@ def register_database_events(app):
 def register_blueprints(app):
     from .accounts.views import auth_bp, units_bp, users_bp
     from .audit.views import audit_bp
+    from .bank.views import bank_bp
+    from .exams.views import api_bp as exam_api_bp
+    from .exams.views import exams_bp, verify_bp
+    from .exams.views import manage_bp as exam_manage_bp
     from .main.views import main_bp
+    from .practice.views import practice_bp
+    from .reports.views import reports_bp
+    from .study.views import all_blueprints as study_blueprints
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(units_bp)
-    app.register_blueprint(users_bp)
-    app.register_blueprint(audit_bp)
+    for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
+                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_cli(app):
     from .accounts.cli import create_admin_command, users_cli
+    from .bank.cli import bank_cli
     from .demo import demo_command
+    from .exams.cli import exams_cli
+    from .reports.cli import reports_cli
+    from .study.cli import laws_cli, materials_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(demo_command)
+    for command in (users_cli, create_admin_command, demo_command, bank_cli, exams_cli, laws_cli, materials_cli,
+                    reports_cli):
+        app.cli.add_command(command)
 
 
 def register_template_helpers(app):

@@ -112,7 +112,16 @@ def load_demo():
     """Load every domain's demo data; returns a short summary."""
     load_units()
     created = load_accounts()
-    return {"accounts_created": created}
+    from .bank.services import load_shipped
+
+    questions_added = sum(result.added for result in load_shipped())
+    from .study.demo import load_demo as load_study_demo
+
+    study = load_study_demo(TOWNSHIP)
+    from .exams.demo import load_demo as load_exam_demo
+
+    study.update(load_exam_demo(TOWNSHIP))
+    return {"accounts_created": created, "questions_added": questions_added, **study}
 
 
 @click.command("demo")
@@ -123,7 +132,8 @@ def demo_command(force):
         raise click.ClickException("生产模式下不加载演示数据（如确需加载，请加 --force）。")
     summary = load_demo()
     db.session.commit()
-    click.echo(f"演示数据已就绪（本次新建账号 {summary['accounts_created']} 个）。")
+    click.echo(f"演示数据已就绪（本次新建账号 {summary['accounts_created']} 个，内置题库新增试题 {summary['questions_added']} 道）。")
+    click.echo(summary.get("exam", ""))
     for login, password, name, *_rest, role in DEMO_ACCOUNTS:
         click.echo(f"  {role:<10} 登录名 {login:<8} 密码 {password}  （{name}）")
     click.echo(f"  其他演示干部（GM001 起）密码均为 {DEMO_PASSWORD}")

@@ -4,7 +4,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
+from flask_wtf import CSRFProtect, FlaskForm
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+# WTForms' own messages ("Not a valid choice", "This field is required") in
+# Chinese for every form; config sets WTF_I18N_ENABLED = False so Flask-WTF
+# hands translation to WTForms, which ships a zh catalogue.
+FlaskForm.Meta.locales = ["zh"]
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -10,10 +10,19 @@ def test_migrated_schema_matches_models(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
-    # Server-side index options and type details that SQLite cannot report are not differences.
-    meaningful = [d for d in diff if not (isinstance(d, tuple) and d[0] in ("remove_index", "add_index")
-                                          and d[1].name.startswith("ix_") and d[1].name.endswith("_trgm"))]
-    assert meaningful == []
+    assert [d for d in diff if not _created_by_raw_sql(d)] == []
+
+
+def _created_by_raw_sql(difference):
+    """Full-text search tables and trigram indexes are made with raw SQL in migrations, outside the models."""
+    if not isinstance(difference, tuple):
+        return False
+    kind, obj = difference[0], difference[1]
+    if kind == "remove_table":
+        return "_fts" in obj.name
+    if kind in ("remove_index", "add_index"):
+        return obj.name.endswith("_trgm") or "_fts" in (obj.table.name if obj.table is not None else "")
+    return False
 
 
 def test_single_head(app):

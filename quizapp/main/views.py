@@ -30,11 +30,25 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     context = {"full_name": unit_full_name(current_user.unit)}
+    if current_user.role != "admin":
+        context.update(_learner_todo())
     if current_user.role in ("organiser", "admin"):
         context.update(_manager_counts())
     if current_user.role in ("leader", "organiser", "admin"):
         context["by_unit"] = _headcount_by_child_unit()
     return render_template("main/home.html", **context)
+
+
+def _learner_todo():
+    """What this person should do next: open and pending exams, study hours, the next required materials."""
+    from ..common.clock import utcnow
+    from ..exams.queries import my_exams
+    from ..study.services import current_year, study_record
+
+    grouped = my_exams(current_user, utcnow())
+    record = study_record(current_user, current_year())
+    return {"exams_todo": grouped["in_progress"] + grouped["pending"], "study": record,
+            "next_steps": record.next_steps[:3]}
 
 
 def _scope_root():

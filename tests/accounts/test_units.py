@@ -57,7 +57,7 @@ def test_cannot_move_into_own_subtree(client, f, tree):
     client.login("admin01")
     page = client.post(f"/units/{tree['jia'].id}/move", {"parent_id": tree["v1"].id}).get_data(as_text=True)
     assert _unit("甲乡").parent_id == tree["county"].id
-    assert "不能把单位移动到它自己或它的下级单位之下" in page or "Not a valid choice" in page
+    assert "不能把单位移动到它自己或它的下级单位之下" in page or "不是有效的选择" in page
 
 
 def test_move_service_refuses_cycle(f, tree):

@@ -124,7 +124,7 @@ def test_create_gives_one_time_password_and_forces_change(client, make_client, p
     ({"name": ""}, "请填写姓名"),
     ({"login": "gb01"}, "已被占用"),
     ({"login": "有 空格"}, "登录名只能使用"),
-    ({"role": "admin"}, "Not a valid choice"),
+    ({"role": "admin"}, "不是有效的选择"),
 ])
 def test_create_validation(client, people, tree, over, message):
     """Are bad fields refused with a message on the form?"""

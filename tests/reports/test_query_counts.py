@@ -73,7 +73,7 @@ def test_rebuild_runs_a_fixed_number_of_queries(world, tree, count_queries, app)
     _grow(world, tree, exam, 2, 10)
     with count_queries() as many:
         rollup.refresh(2026)
-    assert len(many) == len(few) <= 12
+    assert len(many) == len(few) <= 16  # PostgreSQL adds its lock, two settings and ANALYZE
 
 
 @pytest.mark.parametrize("who", ["cadre", "leader"])
