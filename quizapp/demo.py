@@ -3,6 +3,8 @@
 ``flask --app quizapp demo`` is idempotent: every object is looked up before
 it is created, so running it twice changes nothing.
 """
+from datetime import datetime
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -10,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from .accounts import services
 from .accounts.models import Unit, User
+from .common.clock import local_to_utc, to_local, utcnow
 from .extensions import db
 
 COUNTY = "示范县"
@@ -89,7 +92,11 @@ def _ensure_user(login, password, name, unit_path, title, rank, category, shufa,
     if db.session.scalar(sa.select(User.id).where(User.login == login)) is not None:
         return False
     unit = services.find_unit_by_full_name("/".join(p for p in (COUNTY, unit_path) if p))
-    user = User(login=login, name=name, unit_id=unit.id, title=title, rank=rank, category=category, shufa=shufa,
+    # On the books since the start of the year, so the demo's earlier months count them (reports leave out
+    # people who joined after a period).
+    joined = local_to_utc(datetime(to_local(utcnow()).year, 1, 1))
+    user = User(created_at=joined, login=login, name=name, unit_id=unit.id, title=title, rank=rank,
+                category=category, shufa=shufa,
                 role=role, password_hash=_hash(password), must_change_password=False)
     db.session.add(user)
     return True

@@ -5,7 +5,6 @@ CLI command commits once. Every time rule asks ``utcnow()``.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import re
@@ -27,6 +26,7 @@ from ..common.clock import format_datetime, utcnow
 from ..common.errors import ServiceError
 from ..common.types import UTCDateTime
 from ..extensions import db
+from ..practice.services import record_outcomes
 from . import grading
 from .models import (COUNTING, DEFAULT_BANDS, EXAMINEE_ROLES, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES,
                      Attempt, AttemptItem, Certificate, Exam, ExamOverride, ExamResult, ExamUnit, PaperQuestion,
@@ -1080,26 +1080,8 @@ def exam_closed(exam, now=None) -> bool:
     return now >= latest
 
 
-def _practice_recorder():
-    """quizapp.practice.services.record_outcomes once the practice domain exists.
-
-    The existence check is temporary, until quizapp/practice lands; attempts stay unrecorded
-    (and are picked up later) while it is missing.
-    """
-    if importlib.util.find_spec("quizapp.practice") is None:
-        return None
-    if importlib.util.find_spec("quizapp.practice.services") is None:
-        return None
-    from ..practice.services import record_outcomes
-
-    return record_outcomes
-
-
 def record_outcomes_for(attempt) -> bool:
     """Send one attempt's right/wrong per question to the 错题本, exactly once (a conditional flag update)."""
-    recorder = _practice_recorder()
-    if recorder is None:
-        return False
     done = db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "submitted",
                                                        Attempt.outcomes_recorded.is_(False))
                               .values(outcomes_recorded=True).execution_options(synchronize_session=False))
@@ -1109,15 +1091,13 @@ def record_outcomes_for(attempt) -> bool:
         sa.select(AttemptItem.question_id, AttemptItem.correct)
         .where(AttemptItem.attempt_id == attempt.id, AttemptItem.question_id.is_not(None))
         .order_by(AttemptItem.position))]
-    recorder(attempt.user, outcomes, "exam")
+    record_outcomes(attempt.user, outcomes, "exam")
     return True
 
 
 def release_reviews(now=None, *, exam_id=None, user_id=None) -> int:
     """Record 错题本 outcomes for submitted attempts whose review has become visible; returns how many."""
     now = now or utcnow()
-    if _practice_recorder() is None:
-        return 0
     stmt = (sa.select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
             .where(Attempt.status == "submitted", Attempt.outcomes_recorded.is_(False),
                    Exam.review_policy != "score"))
