@@ -2,11 +2,10 @@
 
 import datetime as dt
 import json
-import os
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
+from lawfiles import LAWS_DIR
 
 from quizapp.bank.citation_audit import (
     LAW_NOT_AVAILABLE,
@@ -21,8 +20,6 @@ from quizapp.bank.citation_audit import (
     text_figures,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAWS_DIR = Path(os.environ.get("QUIZAPP_LAWS_DIR") or REPO_ROOT.parent / "shared" / "laws")
 
 SAMPLE_LAW = """# 中华人民共和国示例法
 

@@ -2,12 +2,11 @@
 
 import datetime as dt
 import io
-import os
 import re
-from pathlib import Path
 
 import docx
 import pytest
+from lawfiles import LAWS_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +20,6 @@ from quizapp.study.lawtext import (
     split_article_list,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAWS_DIR = Path(os.environ.get("QUIZAPP_LAWS_DIR") or REPO_ROOT.parent / "shared" / "laws")
 LAW_FILES = sorted(p for p in LAWS_DIR.glob("*.md") if p.name != "README.md") if LAWS_DIR.is_dir() else []
 NO_LAWS = pytest.mark.skipif(not LAW_FILES, reason=f"reference law texts not found in {LAWS_DIR} (set QUIZAPP_LAWS_DIR)")
 CN = "零〇一二两三四五六七八九十百千"

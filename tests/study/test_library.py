@@ -1,10 +1,10 @@
 """The law library: importing texts (upload page, CLI, the reference files), versions, reading, lookup."""
 import io
 from datetime import date
-from pathlib import Path
 
 import docx
 import pytest
+from lawfiles import LAWS_DIR
 import sqlalchemy as sa
 
 from quizapp.common.errors import ServiceError
@@ -13,7 +13,7 @@ from quizapp.study import library
 from quizapp.study.models import Law, LawArticle, LawHeading, LawSource, LawVersion
 from study_helpers import law_text
 
-SHARED_LAWS = Path(__file__).resolve().parents[2].parent / "shared" / "laws"
+SHARED_LAWS = LAWS_DIR
 
 
 def _current(law_title="中华人民共和国示范法"):
