@@ -1,7 +1,7 @@
 """Exam throughput under gunicorn: sign-in, start, 50 answer saves and submit per cadre, against a ceiling.
 
-Run:  /work/venv/bin/python benchmarks/bench_exam.py                      (SQLite, WAL, scratch file)
-      /work/venv/bin/python benchmarks/bench_exam.py --database postgresql+psycopg://postgres@127.0.0.1/bench_exam
+Run:  .venv/bin/python benchmarks/bench_exam.py                      (SQLite, WAL, scratch file)
+      .venv/bin/python benchmarks/bench_exam.py --database postgresql+psycopg://postgres@127.0.0.1/bench_exam
 
 For each concurrency (16 and 64 cadres at once) every simulated cadre signs in through the
 real form, opens the exam, starts it over JSON, saves 50 answers one request at a time (the

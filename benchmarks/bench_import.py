@@ -1,6 +1,6 @@
 """Question import speed and memory.
 
-Run:  /work/venv/bin/python benchmarks/bench_import.py
+Run:  .venv/bin/python benchmarks/bench_import.py
 
 Generates a deterministic 10,000-row .xlsx, then in the same run times
 (1) the bare ``pandas.read_excel(engine="calamine")`` of that file, the baseline;
