@@ -17,7 +17,7 @@ depends_on = None
 
 FACTS = ('exam_due', 'exam_sat', 'exam_passed', 'exam_excellent', 'exam_makeup', 'score_sum', 'score_n',
          'bin0', 'bin1', 'bin2', 'bin3', 'bin4', 'mat_due', 'mat_done', 'seconds', 'online_seconds',
-         'offline_seconds', 'online_months', 'unmet')
+         'offline_seconds', 'online_months', 'sessions', 'unmet')
 
 
 def _facts(big_seconds):
@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('obliged', sa.Integer(), server_default='0', nullable=False),
     sa.Column('complete', sa.Integer(), server_default='0', nullable=False),
     sa.Column('online_people', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('outsiders', sa.Integer(), server_default='0', nullable=False),
     *_facts(big_seconds=True),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_unit_stats_unit_id_units'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('year', 'slot', 'unit_id', name=op.f('pk_report_unit_stats'))

@@ -130,11 +130,7 @@ def annual_figures(root: Unit, year: int) -> Annual:
             .group_by(OfflineSession.kind)):
         annual.sessions[kind] = {"sessions": sessions, "cadres": int(cadres or 0), "public": int(public or 0)}
     annual.sessions = {k: annual.sessions[k] for k in OFFLINE_KINDS if k in annual.sessions}
-    annual.cadre_attendance = db.session.scalar(
-        sa.select(sa.func.count()).select_from(OfflineAttendance)
-        .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
-        .join(User, User.id == OfflineAttendance.user_id)
-        .where(in_scope, examinee(), OfflineSession.held_on >= first, OfflineSession.held_on < after)) or 0
+    annual.cadre_attendance = totals.sessions
     annual.exam_count = len(figures.period_exams(root.path, period))
     optional = [e for e in figures.year_exams(root.path, year, required_only=False) if not e.required]
     annual.optional_exams = len(optional)
@@ -210,17 +206,21 @@ def village_aides(root: Unit, year: int) -> list:
     village_of = village_of_units(root)
     if not village_of:
         return []
-    aides = _aides(root, year).subquery("aides")
+    period = Period("year", year)
+    stats = rollup.person_stats(period)
+    trained = sa.case((trained_condition(sa.func.coalesce(stats.c.seconds, 0)), 1), else_=0)
     counts = {}
-    for unit_id, n, trained in db.session.execute(
-            sa.select(aides.c.unit_id, sa.func.count(),
-                      sa.func.sum(sa.case((trained_condition(aides.c.seconds), 1), else_=0)))
-            .group_by(aides.c.unit_id)):
+    for unit_id, n, done in db.session.execute(
+            sa.select(User.unit_id, sa.func.count(), sa.func.sum(trained))
+            .outerjoin(stats, stats.c.user_id == User.id)
+            .where(User.unit_id.in_(subtree(root.path)), User.category == "legal_aide", examinee(),
+                   in_population(period))
+            .group_by(User.unit_id)):
         village = village_of.get(unit_id)
         if village is not None:
-            total, done = counts.get(village, (0, 0))
-            counts[village] = (total + int(n), done + int(trained or 0))
-    villages = db.session.scalars(sa.select(Unit).where(Unit.id.in_(set(village_of.values())))
+            total, so_far = counts.get(village, (0, 0))
+            counts[village] = (total + int(n), so_far + int(done or 0))
+    villages = db.session.scalars(sa.select(Unit).where(Unit.kind == "village", Unit.path.startswith(root.path))
                                   .order_by(Unit.path)).all()
     return [(v, *counts.get(v.id, (0, 0))) for v in villages]
 

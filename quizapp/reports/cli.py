@@ -38,6 +38,7 @@ def refresh_command(year, stale):
         row = rollup.refresh(y)
         db.session.commit()
         click.echo(f"{y}年统计数据已更新：{row.person_rows} 行，用时 {row.duration_ms / 1000:.1f} 秒。")
+    rollup.vacuum()
 
 
 @reports_cli.command("annual")

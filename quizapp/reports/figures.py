@@ -113,6 +113,8 @@ def exam_rows(path: str | None, exams, *, people=None):
                 .where(ExamUnit.exam_id.in_(ids)))
     if path:
         eligible = eligible.where(member.path.startswith(path))
+    if people is not None:  # only the units those people are in
+        eligible = eligible.where(member.id.in_(sa.select(User.unit_id).where(people)))
     eligible = eligible.distinct().subquery("eligible_units")
     obliged = sa.and_(eligible.c.unit_id.is_not(None),
                       sa.or_(Exam.audience_categories == "",
@@ -207,6 +209,7 @@ def material_rows(path: str | None, requirements: Requirements, *, people=None):
                 .outerjoin(req_unit, req_unit.id == MaterialRequirement.unit_id)
                 .outerjoin(owner, owner.id == Material.unit_id)
                 .where(MaterialRequirement.id.in_(requirements.ids),
+                       member.id.in_(sa.select(User.unit_id).where(people)) if people is not None else sa.true(),
                        sa.or_(MaterialRequirement.unit_id.is_(None), member.path.startswith(req_unit.path)),
                        sa.or_(Material.unit_id.is_(None), member.path.startswith(owner.path)),
                        sa.or_(~has_audience_units, in_audience_units))
@@ -256,15 +259,18 @@ class Figures:
     online_seconds: int = 0
     offline_seconds: int = 0
     online_months: int = 0
+    sessions: int = 0
     unmet: int = 0
     obliged: int = 0
     complete: int = 0
     online_people: int = 0
+    outsiders: int = 0  # people with something in the period who are not 在册 in it (a late 补考, say)
     minutes_per_hour: float = field(default=45.0, compare=False)
 
     SUMMED = ("people", "exam_due", "exam_sat", "exam_passed", "exam_excellent", "exam_makeup", "score_sum",
               "score_n", "bin0", "bin1", "bin2", "bin3", "bin4", "mat_due", "mat_done", "seconds", "online_seconds",
-              "offline_seconds", "online_months", "unmet", "obliged", "complete", "online_people")
+              "offline_seconds", "online_months", "sessions", "unmet", "obliged", "complete", "online_people",
+              "outsiders")
 
     @classmethod
     def from_mapping(cls, row, per_hour, **extra):

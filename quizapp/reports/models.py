@@ -45,10 +45,12 @@ SLOT_QUARTER = 12  # slot of quarter q is 12 + q
 SLOT_YEAR = 17
 FACT_COLUMNS = ("exam_due", "exam_sat", "exam_passed", "exam_excellent", "exam_makeup", "score_sum", "score_n",
                 "bin0", "bin1", "bin2", "bin3", "bin4", "mat_due", "mat_done", "seconds", "online_seconds",
-                "offline_seconds", "online_months", "unmet")
+                "offline_seconds", "online_months", "sessions", "unmet")
 
 
 class _Facts:
+    """The summed facts a roll-up row carries (their definitions are in reports.figures)."""
+
     exam_due: Mapped[int] = mapped_column(default=0, server_default="0")
     exam_sat: Mapped[int] = mapped_column(default=0, server_default="0")
     exam_passed: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -67,6 +69,7 @@ class _Facts:
     online_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     offline_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     online_months: Mapped[int] = mapped_column(default=0, server_default="0")
+    sessions: Mapped[int] = mapped_column(default=0, server_default="0")  # offline sessions attended
     unmet: Mapped[int] = mapped_column(default=0, server_default="0")  # obligations not (yet) met
 
 
@@ -98,6 +101,7 @@ class UnitStat(_Facts, db.Model):
     obliged: Mapped[int] = mapped_column(default=0, server_default="0")  # people with an obligation
     complete: Mapped[int] = mapped_column(default=0, server_default="0")  # … who met every one
     online_people: Mapped[int] = mapped_column(default=0, server_default="0")
+    outsiders: Mapped[int] = mapped_column(default=0, server_default="0")  # with a row but not 在册 in the slot
     # A unit's people together can study more than 2^31 seconds in a year.
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     online_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -61,13 +61,44 @@ class Page:
         return self.page + 1
 
 
-def paginate(stmt, page: int, per_page: int) -> Page:
-    """Rows (not scalars) of one page, and the total, in two statements."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def paginate(stmt, page: int, per_page: int, total: int | None = None, *, key=None) -> Page:
+    """Rows (not scalars) of one page, and the total (counted unless known), in one to three statements.
+
+    With ``key`` (the id column of the rows' first entity) the page is found on narrow rows first — only
+    the ids, sorted — and the full rows of those ids are loaded after: sorting a province's people then
+    moves ids, not whole records.
+    """
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, page, per_page, total)
+    offset = (page - 1) * per_page
+    if key is None:
+        return Page(db.session.execute(stmt.limit(per_page).offset(offset)).all(), page, per_page, total)
+    ids = db.session.scalars(stmt.with_only_columns(key, maintain_column_froms=True)
+                             .limit(per_page).offset(offset)).all()
+    rows = db.session.execute(stmt.where(key.in_(ids)).order_by(None)).all() if ids else []
+    place = {ident: n for n, ident in enumerate(ids)}
+    return Page(sorted(rows, key=lambda row: place[row[0].id]), page, per_page, total)
+
+
+# ---------------------------------------------------------------- unit names
+
+def unit_names(units) -> dict[int, str]:
+    """Full names ("县/乡/村") of some units, from one query over their ancestors (for a page of rows)."""
+    units = set(units)
+    ids = {i for unit in units for i in unit.ancestor_ids()}
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+    return {unit.id: "/".join(names.get(i, "?") for i in unit.ancestor_ids()) for unit in units}
+
+
+def subtree_names(root: Unit) -> dict[int, str]:
+    """Full names of every unit of ``root``'s subtree, from one query (for exports of any size)."""
+    rows = db.session.execute(sa.select(Unit.id, Unit.name, Unit.path).where(
+        sa.or_(Unit.path.startswith(root.path), Unit.id.in_(root.ancestor_ids())))).all()
+    names = {uid: name for uid, name, _ in rows}
+    return {uid: "/".join(names.get(int(i), "?") for i in path.strip("/").split("/"))
+            for uid, _, path in rows if path.startswith(root.path)}
 
 
 # ---------------------------------------------------------------- one row per person

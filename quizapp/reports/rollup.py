@@ -15,7 +15,7 @@ scale, so that no page ever waits for a rebuild).
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..accounts.models import Unit, User
 from ..common.clock import utcnow
 from ..extensions import db
-from ..study.models import StudyCredit
+from ..study.models import OfflineAttendance, OfflineSession, StudyCredit
 from ..study.services import minutes_per_hour
 from . import figures
 from .figures import Figures, examinee, in_population, subtree
@@ -32,6 +32,8 @@ from .models import FACT_COLUMNS, SLOT_QUARTER, SLOT_YEAR, PersonStat, Refresh, 
 from .periods import Period
 
 DEFAULT_MAX_AGE = 600
+# Every column of a unit row that Figures adds up.
+FIGURE_COLUMNS = ("people", "persons", "obliged", "complete", "online_people", "outsiders", *FACT_COLUMNS)
 LOCK_BASE = 7_260_000  # PostgreSQL advisory lock key base (plus the year)
 
 
@@ -90,6 +92,12 @@ def _month_facts(year: int):
                         else_=sa.cast(sa.extract("month", rows.c.due_date), sa.Integer))
         parts.append(sa.select(rows.c.user_id, month.label("month"), *_zeros(
             mat_due=sa.literal(1), mat_done=rows.c.done, unmet=1 - rows.c.done)))
+    held = OfflineSession.held_on
+    parts.append(sa.select(OfflineAttendance.user_id, sa.cast(sa.extract("month", held), sa.Integer).label("month"),
+                           *_zeros(sessions=sa.literal(1)))
+                 .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
+                 .join(User, User.id == OfflineAttendance.user_id)
+                 .where(held >= date(year, 1, 1), held < date(year + 1, 1, 1), examinee()))
     online = StudyCredit.source.in_(figures.ONLINE_SOURCES)
     parts.append(sa.select(StudyCredit.user_id, sa.cast(StudyCredit.month, sa.Integer).label("month"), *_zeros(
         seconds=StudyCredit.seconds,
@@ -101,12 +109,20 @@ def _month_facts(year: int):
 
 
 def _lock(year: int):
-    """Serialise rebuilds of one year: an advisory lock on PostgreSQL; SQLite's single writer does the rest."""
+    """Serialise rebuilds of one year: an advisory lock on PostgreSQL, the write lock (BEGIN IMMEDIATE) on SQLite.
+
+    Taken before the age of the roll-up is read again, so a request that waited finds the fresh rebuild.
+    """
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_BASE + year})
+        # Short analytic statements: JIT compilation costs more than it saves here.
         connection.execute(sa.text("SET LOCAL jit = off"))
         connection.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
@@ -131,7 +147,9 @@ def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
     db.session.execute(sa.insert(person).from_select(
         ["year", "slot", "user_id", *FACT_COLUMNS],
         sa.select(sa.literal(year), facts.c.month, facts.c.user_id, *[sa.func.coalesce(s, 0) for s in sums])
-        .group_by(facts.c.user_id, facts.c.month)))
+        .group_by(facts.c.user_id, facts.c.month)
+        # Stored month by month, so that reading one period touches only its own pages.
+        .order_by(facts.c.month, facts.c.user_id)))
     months = sa.select(person).where(person.c.year == year, person.c.slot <= 12).subquery("months")
     quarter = SLOT_QUARTER + (months.c.slot + 2) // 3
     for slot, keys in ((quarter, [months.c.user_id, quarter]), (sa.literal(SLOT_YEAR), [months.c.user_id])):
@@ -161,11 +179,13 @@ def _insert_unit_rows(year: int):
     """Unit rows: each person's facts added to their unit, plus the 在册 population of every slot."""
     person = PersonStat.__table__
     obliged = (person.c.exam_due + person.c.mat_due) > 0
+    outside = sa.case(*[(person.c.slot == s, sa.case((in_population(slot_period(year, s)), 0), else_=1))
+                        for s in range(1, SLOT_YEAR + 1)], else_=0)
     facts = (sa.select(person.c.slot, User.unit_id, sa.literal(0).label("people"), sa.literal(1).label("persons"),
                        sa.case((obliged, 1), else_=0).label("obliged"),
                        sa.case((sa.and_(obliged, person.c.unmet == 0), 1), else_=0).label("complete"),
                        sa.case((person.c.online_months > 0, 1), else_=0).label("online_people"),
-                       *[person.c[n] for n in FACT_COLUMNS])
+                       outside.label("outsiders"), *[person.c[n] for n in FACT_COLUMNS])
              .join(User, User.id == person.c.user_id).where(person.c.year == year))
     zero_facts = [sa.cast(sa.literal(0), sa.Float if n == "score_sum" else sa.Integer).label(n)
                   for n in FACT_COLUMNS]
@@ -175,10 +195,11 @@ def _insert_unit_rows(year: int):
                 .where(examinee()).group_by(User.unit_id).subquery("population"))
     population = [sa.select(sa.literal(s).label("slot"), per_unit.c.unit_id, per_unit.c[f"p{s}"].label("people"),
                             sa.literal(0).label("persons"), sa.literal(0).label("obliged"),
-                            sa.literal(0).label("complete"), sa.literal(0).label("online_people"), *zero_facts)
+                            sa.literal(0).label("complete"), sa.literal(0).label("online_people"),
+                            sa.literal(0).label("outsiders"), *zero_facts)
                   for s in range(1, SLOT_YEAR + 1)]
     rows = sa.union_all(facts, *population).subquery("unit_facts")
-    extra = ("people", "persons", "obliged", "complete", "online_people")
+    extra = ("people", "persons", "obliged", "complete", "online_people", "outsiders")
     db.session.execute(sa.insert(UnitStat.__table__).from_select(
         ["year", "slot", "unit_id", *extra, *FACT_COLUMNS],
         sa.select(sa.literal(year), rows.c.slot, rows.c.unit_id,
@@ -186,14 +207,31 @@ def _insert_unit_rows(year: int):
         .group_by(rows.c.slot, rows.c.unit_id)))
 
 
+def is_stale(row: Refresh | None) -> bool:
+    return row is None or (utcnow() - row.computed_at).total_seconds() >= max_age()
+
+
+def vacuum():
+    """Reclaim the rows a rebuild replaced (PostgreSQL; run outside a transaction, as the cron command does)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE report_person_stats, report_unit_stats")
+
+
 def ensure(year: int) -> Refresh:
-    """The roll-up of ``year``, rebuilt first when missing or older than the allowed age (at most once a request)."""
+    """The roll-up of ``year``, rebuilt first when missing or older than the allowed age (at most once a request).
+
+    A stale roll-up whose last rebuild took longer than ``REPORTS_SYNC_REBUILD_MS`` (default 3 s: a
+    province, not a county) is served as it is: cron or “立即更新” rebuilds it, never a page view.
+    """
     done = g.setdefault("report_years", {}) if has_request_context() else {}
     if year in done:
         return done[year]
     row = db.session.get(Refresh, year)
     limit = max_age()
-    if row is None or (utcnow() - row.computed_at).total_seconds() >= limit:
+    slow = row is not None and row.duration_ms > current_app.config.get("REPORTS_SYNC_REBUILD_MS", 3000)
+    if is_stale(row) and not slow:
         row = refresh(year, if_older_than=limit if limit > 0 else None)
     done[year] = row
     return row
@@ -202,8 +240,7 @@ def ensure(year: int) -> Refresh:
 # ---------------------------------------------------------------- reading
 
 def _figure_sums(table):
-    names = ("people", "persons", "obliged", "complete", "online_people", *FACT_COLUMNS)
-    return [sa.func.sum(table.c[n]).label(n) for n in names]
+    return [sa.func.sum(table.c[n]).label(n) for n in FIGURE_COLUMNS]
 
 
 def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, Figures]:
@@ -215,19 +252,17 @@ def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, F
     """
     ensure(period.year)
     stats = UnitStat.__table__
-    per_hour = minutes_per_hour()
-    names = ("people", "persons", "obliged", "complete", "online_people", *FACT_COLUMNS)
     rows = db.session.execute(
-        sa.select(stats.c.unit_id, *[stats.c[n] for n in names])
+        sa.select(stats.c.unit_id, *[stats.c[n] for n in FIGURE_COLUMNS])
         .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
-               stats.c.unit_id.in_(subtree(root.path)))).mappings().all()
+               stats.c.unit_id.in_(subtree(root.path)))).all()
     if not rows:
         return {}
     paths = dict(db.session.execute(sa.select(Unit.id, Unit.path).where(Unit.path.startswith(root.path))).all())
     start = len(root.path)
-    buckets: dict[int, Figures] = {}
-    for row in rows:
-        path = paths.get(row["unit_id"])
+    sums: dict[int, list] = {}
+    for unit_id, *values in rows:
+        path = paths.get(unit_id)
         if path is None:
             continue
         segments = path[start:].strip("/").split("/") if len(path) > start else []
@@ -237,9 +272,15 @@ def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, F
             bucket = root.id  # 本级
         else:
             continue
-        found = Figures.from_mapping(row, per_hour)
-        buckets[bucket] = buckets[bucket] + found if bucket in buckets else found
-    return buckets
+        found = sums.get(bucket)
+        if found is None:
+            sums[bucket] = list(values)
+        else:
+            for i, value in enumerate(values):
+                found[i] += value
+    per_hour = minutes_per_hour()
+    return {bucket: Figures.from_mapping(dict(zip(FIGURE_COLUMNS, values)), per_hour)
+            for bucket, values in sums.items()}
 
 
 def total(root: Unit, period: Period) -> Figures:
@@ -283,6 +324,13 @@ def person_stats(period: Period):
 def computed_at(year: int):
     row = db.session.get(Refresh, year)
     return row.computed_at if row is not None else None
+
+
+def freshness(year: int) -> dict:
+    """When the year's figures were computed and whether they are older than the allowed age (for the pages)."""
+    row = db.session.get(Refresh, year)
+    return {"at": row.computed_at if row is not None else None, "stale": is_stale(row),
+            "minutes": int(max_age() // 60)}
 
 
 def stale_years(now=None) -> list[int]:

@@ -199,7 +199,7 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
     ids = [user.id for user, _ in people]
     context = context or Context.load(root, year, ids)
     chosen = User.id.in_(ids)
-    names = _unit_names({unit for _, unit in people})
+    names = queries.unit_names(unit for _, unit in people)
     sheets = {user.id: ShufaSheet(person=user, unit_name=names.get(unit.id, unit.name), year=year,
                                   scope_name=root.name, target_hours=context.targets.get(user.category, 0.0),
                                   per_hour=context.per_hour,
@@ -249,13 +249,6 @@ def _attach_unit_ranks(root: Unit, period: Period, sheets: dict, unit_ids: set):
     _, per_unit = queries.ranked_counts(root, period, people=same_units)
     for user_id, sheet in sheets.items():
         sheet.unit_rank = ranks.get(user_id, queries.Rank(None, int(per_unit.get(sheet.person.unit_id, 0))))
-
-
-def _unit_names(units) -> dict[int, str]:
-    """Full names ("县/乡/村") of some units from one query over their ancestors."""
-    ids = {i for unit in units for i in unit.ancestor_ids()}
-    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
-    return {unit.id: "/".join(names.get(i, "?") for i in unit.ancestor_ids()) for unit in units}
 
 
 def sheet_for(root: Unit, person: User, year: int) -> ShufaSheet:

@@ -11,15 +11,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
-from ..accounts.models import Unit
+from ..accounts.models import Unit, User
 from ..accounts.scope import get_unit_or_404, get_user_or_404, units_in_scope
 from ..accounts.services import unit_full_name
 from ..accounts.views import roles_required
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError, put_on_form
 from ..common.templating import register_nav
-from ..exams.models import EXAMINEE_ROLES
 from ..common.urls import safe_next
+from ..exams.models import EXAMINEE_ROLES
 from ..extensions import db, limiter
 from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import OFFLINE_KINDS
@@ -52,6 +52,7 @@ UNIT_COLUMNS = [  # (key, label) of the sub-unit table; every key is a Figures a
 ]
 RATE_KEYS = {"participation", "pass_rate", "excellent_rate", "material_rate", "completion_rate"}
 PAGE_SIZE = 50
+VILLAGES_SHOWN = 100
 MIN_REFRESH_SECONDS = 60
 
 
@@ -118,10 +119,6 @@ def _breadcrumbs(unit: Unit):
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
     root = services.default_root(current_user)
     return [units[i] for i in ids if i in units and (current_user.role == "admin" or units[i].is_within(root))]
-
-
-def _unit_names(units):
-    return shufa._unit_names(set(units))
 
 
 def _prepare(*years):
@@ -238,7 +235,7 @@ def _dashboard(root: Unit):
     return render_template(
         "reports/dashboard.html", **_common_context(root), period=period, previous_period=period.previous(),
         exams=exams, requirements=requirements, rows=rows, total=total, previous=previous,
-        updated_at=rollup.computed_at(period.year), changes=_changes(total, previous), trend=trend,
+        updated_at=rollup.freshness(period.year), changes=_changes(total, previous), trend=trend,
         distribution=distribution, chart=chart, columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, sort=sort,
         descending=descending, periods=period_choices(today), period_kinds=PERIOD_KINDS)
 
@@ -278,10 +275,14 @@ def people(unit_id):
         services.record_export(current_user, "人员学法考试情况", root, period.label)
         db.session.commit()
         return _people_export(root, period, stmt)
-    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE)
+    known = None
+    if not q:  # the roll-up knows how many: 在册 people plus those with something to show who are not
+        totals = rollup.total(root, period)
+        known = totals.people + totals.outsiders
+    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id)
     rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/people.html", **_common_context(root), period=period, page=page, rows=rows,
-                           names=_unit_names(r.unit for r in rows), sort=sort, descending=descending, q=q,
+                           names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending, q=q,
                            sorts=queries.PEOPLE_SORTS, per_hour=minutes_per_hour(),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
@@ -297,13 +298,11 @@ def _person_cells(p: queries.PersonRow, names, per_hour):
             "是" if p.in_pop else "否"]
 
 
-def _streamed_people(stmt, per_hour, extra=None):
-    """Rows of a people statement straight from the cursor, with unit names looked up per batch of units."""
-    names = {}
+def _streamed_people(root, stmt, per_hour, extra=None):
+    """Rows of a people statement straight from the cursor, with the subtree's unit names loaded once."""
+    names = queries.subtree_names(root)
     for row in db.session.execute(stmt.execution_options(yield_per=1000)):
         person = queries.PersonRow.of(row)
-        if person.unit.id not in names:
-            names.update(_unit_names([person.unit]))
         cells = _person_cells(person, names, per_hour)
         yield ([person.rank] + cells) if extra == "rank" else cells
 
@@ -312,8 +311,8 @@ def _people_export(root, period, stmt):
     per_hour = minutes_per_hour()
     title = f"{unit_full_name(root)} {period.label} 人员学法考试情况"
     return xlsx_response(f"{root.name}-{period.key}-人员.xlsx", [
-        SheetSpec("人员", PEOPLE_HEADER, _streamed_people(stmt, per_hour), [30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6],
-                  title)])
+        SheetSpec("人员", PEOPLE_HEADER, _streamed_people(root, stmt, per_hour),
+                  [30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6], title)])
 
 
 # ================================================================ rankings
@@ -341,7 +340,7 @@ def rankings(unit_id):
     per_hour = minutes_per_hour()
     ranked_units = queries.unit_ranking([(u, buckets.get(u.id, Figures(minutes_per_hour=per_hour)))
                                          for u in level_units], metric)
-    unit_names = _unit_names(level_units)
+    unit_names = queries.unit_names(level_units)
     people_stmt = queries.ranking_people(root, period, by)
     if _wants_xlsx():
         services.record_export(current_user, "排名", root, period.label)
@@ -351,14 +350,14 @@ def rankings(unit_id):
             SheetSpec("单位排名", header, [[place, unit_names.get(u.id, u.name), *_figure_cells(f)]
                                         for place, u, f in ranked_units], [6, 30] + [10] * len(UNIT_COLUMNS),
                       f"{period.label} 单位排名（按{queries.UNIT_METRICS[metric]}）"),
-            SheetSpec("个人排名", ["名次"] + PEOPLE_HEADER, _streamed_people(people_stmt, per_hour, extra="rank"),
+            SheetSpec("个人排名", ["名次"] + PEOPLE_HEADER, _streamed_people(root, people_stmt, per_hour, extra="rank"),
                       [6, 30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6],
                       f"{period.label} 个人排名（按{queries.RANK_METRICS[by]}）")])
     page = queries.paginate(people_stmt, _page_arg(), PAGE_SIZE)
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
                            level=level, levels=levels, ranked_units=ranked_units, unit_names=unit_names, page=page,
-                           people_rows=people_rows, names=_unit_names(r.unit for r in people_rows),
+                           people_rows=people_rows, names=queries.unit_names(r.unit for r in people_rows),
                            unit_metrics=queries.UNIT_METRICS, rank_metrics=queries.RANK_METRICS,
                            columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, per_hour=per_hour,
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
@@ -399,7 +398,7 @@ def unfinished(unit_id):
         db.session.commit()
 
         def rows():
-            names, batch = {}, []
+            names, batch = queries.subtree_names(root), []
             for row in db.session.execute(stmt.execution_options(yield_per=500)):
                 batch.append(row)
                 if len(batch) == 500:
@@ -410,21 +409,19 @@ def unfinished(unit_id):
         return xlsx_response(f"{root.name}-{period.key}-未完成名单.xlsx", [
             SheetSpec("未完成名单", UNFINISHED_HEADER, rows(), [30, 10, 16, 14, 10, 36, 16, 20],
                       f"{unit_full_name(root)} {period.label} 未完成名单")])
-    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE)
-    names = _unit_names(r[1] for r in page.items)
+    known = rollup.total(root, period).incomplete if not q and not kind else None
+    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known)
+    names = queries.unit_names(r[1] for r in page.items)
     lines = list(_unfinished_lines(root, period, page.items, kind, names, now))
     return render_template("reports/unfinished.html", **_common_context(root), period=period, page=page,
                            lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, q=q,
-                           updated_at=rollup.computed_at(period.year),
+                           updated_at=rollup.freshness(period.year),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
 
 def _flush_unfinished(root, period, batch, kind, names, now):
     if not batch:
         return
-    missing = [row[1] for row in batch if row[1].id not in names]
-    if missing:
-        names.update(_unit_names(missing))
     for _, cells in _unfinished_lines(root, period, batch, kind, names, now):
         yield cells
 
@@ -578,8 +575,10 @@ def annual():
             SheetSpec("法律明白人", ["行政村", "法律明白人", "已培训", f"达到每村{data.aide_target}名"],
                       [[v.name, n, t, t >= data.aide_target] for v, n, t in data.villages], [30, 12, 10, 14]),
         ])
+    # Short of the target first; at province scale the page lists the first 100 and the export has them all.
+    villages = sorted(data.villages, key=lambda v: (v[2] >= data.aide_target, v[2], v[0].path))[:VILLAGES_SHOWN]
     return render_template("reports/annual.html", **_common_context(root), year=year, data=data, lines=lines,
-                           table=_annual_table(data, links=True), kinds=OFFLINE_KINDS,
+                           table=_annual_table(data, links=True), kinds=OFFLINE_KINDS, villages=villages,
                            years=list(range(_today().year, _today().year - 5, -1)))
 
 
@@ -648,8 +647,8 @@ def records(figure):
         def rows():
             if stmt is None:
                 return
+            ctx["names"] = queries.subtree_names(root)
             for row in db.session.execute(stmt.execution_options(yield_per=1000)):
-                _remember_units(ctx, row)
                 yield record_set.row(row, ctx)
 
         return xlsx_response(f"{root.name}-{year}-{record_set.label}.xlsx", [
@@ -657,16 +656,10 @@ def records(figure):
                       f"{unit_full_name(root)} {year}年 {record_set.label}")])
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE) if stmt is not None else queries.Page([], 1, PAGE_SIZE, 0)
     units = [value for row in page.items for value in row if isinstance(value, Unit)]
-    ctx["names"] = _unit_names(units)
+    ctx["names"] = queries.unit_names(units)
     rows = [record_set.row(row, ctx) for row in page.items]
     return render_template("reports/records.html", **_common_context(root), year=year, figure=figure,
                            record_set=record_set, page=page, rows=rows, args=args)
-
-
-def _remember_units(ctx, row):
-    missing = [value for value in row if isinstance(value, Unit) and value.id not in ctx["names"]]
-    if missing:
-        ctx["names"].update(_unit_names(missing))
 
 
 # ================================================================ rebuilding the roll-up on request

@@ -14,9 +14,10 @@ from quizapp.bank.qtypes import JUDGE_OPTIONS
 from quizapp.exams import services as exam_services
 from quizapp.exams.models import AttemptItem
 from quizapp.extensions import db
+from quizapp.study import materials
 from quizapp.study import offline as offline_services
 from quizapp.study import services as study_services
-from quizapp.study.models import Material, MaterialRequirement, StudyProgress
+from quizapp.study.models import StudyProgress
 
 UTC = timezone.utc
 _serial = itertools.count(1)
@@ -140,13 +141,15 @@ class World:
         db.session.commit()
 
     def material(self, title="必学资料", *, year=2026, due=date(2026, 3, 31), unit=None, minutes=30,
-                 category="习近平法治思想"):
-        material = Material(title=title, category=category, kind="markdown", body="正文", minutes=minutes,
-                            published=True, published_at=at(2026, 1, 1))
-        db.session.add(material)
-        db.session.flush()
-        db.session.add(MaterialRequirement(material_id=material.id, year=year, unit_id=unit.id if unit else None,
-                                           due_date=due))
+                 category="习近平法治思想", audience_units=(), audience_categories=()):
+        """A published material, required in ``year`` (of everyone, or of ``unit``'s subtree), via the study services."""
+        self.clock.set(at(year, 1, 2))
+        values = materials.MaterialInput(title=title, category=category, body="正文", minutes=minutes,
+                                         audience_unit_ids=[u.id for u in audience_units],
+                                         audience_categories=list(audience_categories))
+        material = materials.create_material(self.admin, values, max_pdf_bytes=1024)
+        materials.set_published(self.admin, material, True)
+        materials.add_requirement(self.admin, material, year, unit, due)
         db.session.commit()
         return material
 

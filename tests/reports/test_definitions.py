@@ -243,3 +243,16 @@ def test_moving_unit_moves_the_figures(world, tree, march):
     db.session.commit()
     assert world.figures(tree["v3"], "2026-03").exam_passed == 1
     assert world.figures(tree["v1"], "2026-03").exam_passed == 0
+
+
+def test_material_audience(world, tree):
+    """A material meant for 领导干部 only, or for one township's units, is required only of those people."""
+    leading = world.person("pmlead", tree["v1"], category="leading")
+    world.person("pmgen", tree["v1"])
+    world.person("pmyi", tree["v3"], category="leading")
+    world.material("领导干部必学", due=date(2026, 3, 31), audience_categories=["leading"])
+    world.material("甲乡必学", due=date(2026, 3, 31), audience_units=[tree["jia"]])
+    world.complete(leading, world.material("全员必学", due=date(2026, 3, 31)))
+    fig = world.figures(tree["county"], "2026-03")
+    # 领导干部必学: the two 领导干部; 甲乡必学: the two in 甲乡; 全员必学: all three.
+    assert (fig.mat_due, fig.mat_done) == (2 + 2 + 3, 1)

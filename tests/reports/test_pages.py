@@ -260,3 +260,19 @@ def test_navigation_entries(client, make_client, tree, data):
     cadre.login("pcadre")
     html = cadre.get("/reports/me").get_data(as_text=True)
     assert ">学法档案<" in html and ">统计报表<" not in html
+
+
+def test_people_count_includes_those_outside_the_period(client, tree, world):
+    """Someone who joined after March but sat March's 补考 is listed for March, and the count says so."""
+    world.person("pin", tree["v1"], name="在册")
+    late = world.person("plate", tree["v1"], name="后来者", joined=at(2026, 4, 1, 9))
+    exam = world.exam("2026-03", makeup=(at(2026, 4, 2), at(2026, 4, 5)))
+    world.sit(exam, late, 80, at(2026, 4, 3))
+    world.clock.set(at(2026, 4, 10))
+    client.login("admin01")
+    html = client.get(f"/reports/units/{tree['v1'].id}/people?period=2026-03").get_data(as_text=True)
+    names = [r[1][:3] for r in _cells(html, "people-table")[1:]]
+    assert sorted(names) == ["后来者", "在册"]
+    assert "共 2 条" in html
+    searched = client.get(f"/reports/units/{tree['v1'].id}/people?period=2026-03&q=后来").get_data(as_text=True)
+    assert "共 1 条" in searched

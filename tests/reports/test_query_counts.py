@@ -19,11 +19,15 @@ PAGES = [
 
 
 def _grow(world, tree, exam, start, count):
-    """``count`` more people across the three villages, each sitting, studying and attending."""
-    villages = [tree["v1"], tree["v2"], tree["v3"]]
+    """``count`` more people across the villages and three new ones, each sitting, studying and attending.
+
+    New units too, so a lookup per unit would show as well as one per person.
+    """
+    villages = [tree["v1"], tree["v2"], tree["v3"]] + [
+        world.f.unit(f"新村{start}-{n}", tree["jia" if n % 2 else "yi"], kind="village") for n in range(3)]
     made = []
     for i in range(start, start + count):
-        person = world.person(f"pgrow{i:03d}", villages[i % 3], shufa=i % 2 == 0,
+        person = world.person(f"pgrow{i:03d}", villages[i % len(villages)], shufa=i % 2 == 0,
                               category="legal_aide" if i % 3 == 0 else "general")
         world.sit(exam, person, 40 + 10 * (i % 7))
         world.credit(person, 30 + i, at(2026, 3, 2))

@@ -88,3 +88,20 @@ def test_cli_shufa_export(world, tree, runner, tmp_path):
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
     assert [row[1].value for row in book["述法对象汇总"].iter_rows(min_row=3)] == ["述法甲"]
+
+
+def test_slow_rebuilds_are_left_to_cron(world, tree, app, client):
+    """Where a rebuild is slow (a province), a page serves the stale roll-up and says so; 立即更新 still rebuilds."""
+    app.config.update(REPORTS_SNAPSHOT_MAX_AGE=300, REPORTS_SYNC_REBUILD_MS=-1)
+    world.person("pslow", tree["v1"])
+    world.clock.set(at(2026, 5, 1, 9))
+    first = rollup.ensure(2026).computed_at
+    db.session.commit()
+    world.clock.set(at(2026, 5, 1, 11))
+    assert rollup.ensure(2026).computed_at == first
+    client.login("admin01")
+    html = client.get("/reports/?period=2026-05").get_data(as_text=True)
+    assert "已超过 5 分钟，系统将按计划更新" in html
+    assert client.post("/reports/refresh", {"year": "2026", "next": "/reports/"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Refresh, 2026).computed_at > first
