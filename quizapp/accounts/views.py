@@ -2,11 +2,11 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..common.errors import ServiceError, put_on_form
-from ..common.spreadsheets import SpreadsheetError, write_xlsx
+from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common import uploads
 from ..extensions import db, limiter
 from ..common.urls import safe_next
@@ -312,14 +312,8 @@ def export():
     rows += [[p.name, p.login, names.get(p.unit_id, p.unit.name), p.title, p.rank_label, p.category_label,
               "是" if p.shufa else "否", p.role_label, p.phone, "在用" if p.active else "已停用"] for p in people]
     data = write_xlsx({"人员名单": rows}, column_widths={"人员名单": [10, 16, 30, 14, 12, 14, 12, 10, 16, 8]})
-    return _xlsx_response(data, "人员名单.xlsx")
+    return xlsx_download(data, "人员名单.xlsx")
 
-
-def _xlsx_response(data, filename):
-    from urllib.parse import quote
-
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 def _user_form(person=None):
@@ -413,7 +407,7 @@ def reset_password(user_id):
 @users_bp.route("/template.xlsx")
 @manager_required
 def template():
-    return _xlsx_response(importer.template_bytes(), "人员导入模板.xlsx")
+    return xlsx_download(importer.template_bytes(), "人员导入模板.xlsx")
 
 
 @users_bp.route("/import", methods=["GET", "POST"])

@@ -1,9 +1,9 @@
 """Organiser pages: banks, questions, categories, import (upload → preview → apply), export and history."""
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..accounts.scope import get_unit_or_404
 from ..accounts.views import roles_required
 from ..common import uploads
 from ..common.errors import ServiceError, put_on_form
-from ..common.spreadsheets import SpreadsheetError, write_xlsx
+from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
@@ -26,11 +26,6 @@ register_nav("bank.index", "题库管理", ("organiser", "admin"), order=30)
 manager_required = roles_required(*services.MANAGER_ROLES)
 UPLOAD_PURPOSE = "bank"
 PREVIEW_PROBLEMS_SHOWN = 1000
-
-
-def _xlsx_response(data, filename):
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 # ---------------------------------------------------------------- banks
@@ -119,13 +114,13 @@ def export(bank_id):
     items = db.session.scalars(services.filtered_questions(bank, args).order_by(Question.id)).all()
     filtered = any(args.get(key) for key in ("q", "type", "category", "difficulty", "law", "import")) \
         or args["status"] != "all"
-    return _xlsx_response(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
+    return xlsx_download(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
 
 
 @bank_bp.route("/template.xlsx")
 @manager_required
 def template():
-    return _xlsx_response(services.template_bytes(), "试题导入模板.xlsx")
+    return xlsx_download(services.template_bytes(), "试题导入模板.xlsx")
 
 
 def _question_form(question=None):
@@ -295,7 +290,7 @@ def import_errors(bank_id, token):
     staged = _staged_or_none(bank, token)
     if staged is None:
         abort(404)
-    return _xlsx_response(_problems_xlsx(staged.options["preview"]), f"错误报告-{staged.filename}.xlsx")
+    return xlsx_download(_problems_xlsx(staged.options["preview"]), f"错误报告-{staged.filename}.xlsx")
 
 
 def _problems_xlsx(report):
@@ -364,4 +359,4 @@ def import_report_xlsx(record_id):
     if import_record is None:
         abort(404)
     services.get_bank_or_404(current_user, import_record.bank_id)
-    return _xlsx_response(_problems_xlsx(import_record.report or {}), f"导入报告-{import_record.filename}.xlsx")
+    return xlsx_download(_problems_xlsx(import_record.report or {}), f"导入报告-{import_record.filename}.xlsx")

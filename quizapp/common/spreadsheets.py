@@ -219,3 +219,16 @@ def write_xlsx(sheets: dict[str, list[list]], *, column_widths: dict[str, list[i
             sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(data: bytes, filename: str):
+    """A Flask response that downloads ``data`` as ``filename`` (a Chinese name survives via RFC 5987)."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    return Response(data, mimetype=XLSX_MIME, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})

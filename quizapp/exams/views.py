@@ -4,10 +4,9 @@ Each handler: form -> service -> one commit -> response.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import CATEGORIES, RANKS, User
@@ -18,7 +17,7 @@ from ..bank.models import Bank, Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from ..common.clock import as_utc, local_to_utc, to_local, utcnow
 from ..common.errors import ServiceError, put_on_form
-from ..common.spreadsheets import write_xlsx
+from ..common.spreadsheets import write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db, limiter
 from . import grading, queries, services
@@ -844,8 +843,7 @@ def export(exam_id):
                       column_widths={"成绩": [30, 10, 14, 12, 10, 8, 8, 8, 8, 8, 10, 10, 8, 18, 6, 30],
                                      "未参考名单": [30, 10, 14, 12, 10, 8, 8, 8, 8, 8, 10, 10, 8, 18, 6, 30]})
     filename = f"{exam.title}-成绩.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return xlsx_download(data, filename)
 
 
 @manage_bp.route("/<int:exam_id>/overrides", methods=["GET", "POST"])

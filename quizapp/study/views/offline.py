@@ -1,8 +1,7 @@
 """线下学法活动: the list with totals, recording a session, its attendees and sign-in sheets."""
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...accounts.forms import ButtonForm
@@ -12,7 +11,7 @@ from ...accounts.services import unit_choices, unit_full_name
 from ...accounts.views import roles_required
 from ...common import uploads
 from ...common.errors import ServiceError, put_on_form
-from ...common.spreadsheets import SpreadsheetError, write_xlsx
+from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
 from .. import offline as service
 from ..forms import AttendeesForm, OfflineSessionForm, SigninUploadForm, TokenForm
@@ -70,8 +69,7 @@ def export():
     rows.append(["合计", f"{totals['sessions']} 期", "", "", "", "", "", None, totals["cadres"], totals["public"]])
     data = write_xlsx({"线下学法活动": rows},
                       column_widths={"线下学法活动": [12, 10, 36, 12, 28, 12, 16, 12, 14, 10]})
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('线下学法活动.xlsx')}"})
+    return xlsx_download(data, "线下学法活动.xlsx")
 
 
 def _session_form(session=None):
@@ -267,5 +265,4 @@ def signin_template():
     notes = [["说明"], ["必填“姓名”；建议同时填写“登录名”（工号或手机号），可避免同名人员无法区分。"],
              ["其他列（序号、单位、签名等）导入时忽略。"], ["导入前会先预检，逐行列出找不到的人员或姓名与登录名不一致的行。"]]
     data = write_xlsx({"签到表": rows, "填写说明": notes}, column_widths={"签到表": [6, 12, 16, 20, 16], "填写说明": [80]})
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('签到表模板.xlsx')}"})
+    return xlsx_download(data, "签到表模板.xlsx")
