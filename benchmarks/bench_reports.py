@@ -1,7 +1,7 @@
 """Report speed at scale, on SQLite and PostgreSQL, with the floor measured in the same run.
 
-Run:  /work/venv/bin/python benchmarks/bench_reports.py                      # 10,000 and 100,000 cadres, both databases
-      /work/venv/bin/python benchmarks/bench_reports.py --sizes 10000 --databases postgres --repeat 3
+Run:  .venv/bin/python benchmarks/bench_reports.py                      # 10,000 and 100,000 cadres, both databases
+      .venv/bin/python benchmarks/bench_reports.py --sizes 10000 --databases postgres --repeat 3
 
 For each database and size it generates the data (benchmarks/gen_data.py: a
 year of 12 monthly exams, study credits, required materials, sessions), signs

@@ -1,7 +1,7 @@
 """Deterministic report data at scale: a unit tree, cadres, a year of monthly exams, study time, sessions.
 
 Run:  DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
-      /work/venv/bin/python benchmarks/gen_data.py --cadres 100000 --months 12
+      .venv/bin/python benchmarks/gen_data.py --cadres 100000 --months 12
 
 The database is emptied first (--keep to add to it), then upgraded to the
 project's migrations. Rows go in with COPY on PostgreSQL and executemany on

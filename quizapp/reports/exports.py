@@ -16,9 +16,8 @@ from urllib.parse import quote
 from flask import Response
 
 from ..common.clock import format_datetime
-from ..common.spreadsheets import escape_formula
+from ..common.spreadsheets import XLSX_MIME, escape_formula
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
 
@@ -121,6 +120,9 @@ def _sheet_name(name: str, used: set) -> str:
 
 def xlsx_response(filename: str, sheets) -> Response:
     """Build the workbook in a temporary file and stream it; the file is removed once sent.
+
+    The streaming sibling of ``common.spreadsheets.xlsx_download`` (which sends bytes built in memory),
+    for exports that can reach a province's worth of rows.
 
     ``sheets`` is a list of SheetSpec, or a callable that fills a StreamingWorkbook.
     """
