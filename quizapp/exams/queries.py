@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..bank.models import Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ..common.paging import Page
 from ..extensions import db
 from . import grading
 from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamResult
@@ -100,36 +101,6 @@ def roster_stmt(exam, within_path=None, *, status="", unit=None, q=""):
         like = f"%{q.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(sa.or_(User.name.like(like), User.login.like(like)))
     return stmt.order_by(Unit.path, User.name, User.id)
-
-
-@dataclass
-class Page:
-    """A page of rows with what the shared pager macro reads."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def paginate_rows(stmt, page, per_page):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Unit, User
 from ..exams.models import Exam
+from ..common.paging import Page
 from ..extensions import db
 from ..study.models import Material
 from . import figures, rollup
@@ -29,36 +30,6 @@ RANK_METRICS = {"average": "平均分", "hours": "学时"}
 UNIT_METRICS = {"completion_rate": "完成率", "pass_rate": "合格率", "average": "平均分",
                 "hours_per_person": "人均学时", "participation": "参考率", "excellent_rate": "优秀率"}
 UNFINISHED_KINDS = {"": "全部", "exam": "考试", "material": "必修资料"}
-
-
-@dataclass
-class Page:
-    """A page of rows with what the pager macro needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def paginate(stmt, page: int, per_page: int, total: int | None = None, *, key=None) -> Page:
