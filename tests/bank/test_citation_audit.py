@@ -384,7 +384,7 @@ def test_report_totals_json_and_text(index):
 
 @pytest.mark.skipif(not LAWS_DIR.is_dir(), reason=f"reference law texts not found in {LAWS_DIR} (set QUIZAPP_LAWS_DIR)")
 def test_reference_laws_civil_code_marriage_age():
-    """Does a real citation of 民法典 第一千零四十七条 pass, and a wrong figure in it fail?"""
+    """Does a real citation (民法典 第一千零四十七条, the 2025 治安管理处罚法) pass, a wrong figure fail, and an absent version go unchecked?"""
     index = build_index(LAWS_DIR)
     assert index.errors == []
     right = {
@@ -393,12 +393,16 @@ def test_reference_laws_civil_code_marriage_age():
         "law": "《中华人民共和国民法典》", "article": "第一千零四十七条", "version": "2020-05-28",
     }
     wrong = {**right, "ident": "minfadian.csv:13", "stem": "结婚年龄，男不得早于二十三周岁。"}
-    police = {**right, "ident": "zhian.csv:3", "law": "《中华人民共和国治安管理处罚法》", "article": "第一条",
+    police = {**right, "ident": "zhian.csv:3", "law": "《中华人民共和国治安管理处罚法》", "article": "第一百一十九条",
+              "stem": "违反治安管理行为事实清楚，证据确凿，处警告或者五百元以下罚款的，可以当场作出治安管理处罚决定。",
               "version": "2025-06-27"}
-    report = audit_questions([right, wrong, police], index)
+    original = {**police, "ident": "zhian.csv:4", "version": "2005-08-28"}
+    report = audit_questions([right, wrong, police, original], index)
     assert report.questions[0].status == "pass"
     assert result(report.questions[1], "figure_in_article").status == "fail"
-    assert report.unchecked == {VERSION_NOT_AVAILABLE: ["zhian.csv:3"]}
+    # The 2025 revision is among the reference texts; the 2005 original is not.
+    assert report.questions[2].status == "pass", report.questions[2].results
+    assert report.unchecked == {VERSION_NOT_AVAILABLE: ["zhian.csv:4"]}
 
 
 def test_preamble_citation_is_checked(tmp_path):
