@@ -4,7 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from .models import CATEGORIES, RANKS, ROLES, UNIT_KINDS
+from ..common.auth import ROLES
+from .models import CATEGORIES, RANKS, UNIT_KINDS
 
 
 class LoginForm(FlaskForm):
@@ -25,12 +26,6 @@ class ChangePasswordForm(FlaskForm):
         DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")],
         render_kw={"autocomplete": "new-password"})
     submit = SubmitField("修改密码")
-
-
-class ButtonForm(FlaskForm):
-    """An empty form for POST buttons, so every POST carries a CSRF token."""
-
-    submit = SubmitField("确定")
 
 
 class UnitForm(FlaskForm):

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..audit.services import record
+from ..common.auth import ROLES
 from ..common.errors import ServiceError
 from ..common.spreadsheets import SpreadsheetError, find_tables, normalise_header, read_workbook, write_xlsx
 from ..extensions import db
-from .models import CATEGORIES, RANKS, ROLES, Unit, User
+from .models import CATEGORIES, RANKS, Unit, User
 from .scope import unit_visible
 from .services import LOGIN_RE, create_unit, create_user, find_unit_by_full_name
 

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..common.auth import MANAGERS, READERS, ROLES
 from ..common.clock import utcnow
 from ..common.types import UTCDateTime
 from ..extensions import db
 
-ROLES = {"cadre": "干部", "leader": "领导", "organiser": "组织者", "admin": "管理员"}
 RANKS = {"zhengchu": "正处", "fuchu": "副处", "zhengke": "正科", "fuke": "副科及以下", "none": "无"}
 CATEGORIES = {
     "leading": "领导干部",
@@ -27,10 +27,6 @@ UNIT_KINDS = {
     "village": "行政村（社区）",
     "other": "其他",
 }
-# Roles that manage or read a subtree of units; a cadre sees only themself.
-MANAGER_ROLES = ("organiser", "admin")
-SUBTREE_READER_ROLES = ("leader", "organiser", "admin")
-
 
 def _in(column, values):
     quoted = ", ".join(f"'{v}'" for v in values)
@@ -137,8 +133,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_manager(self):
-        return self.role in MANAGER_ROLES
+        return self.role in MANAGERS
 
     @property
     def reads_subtree(self):
-        return self.role in SUBTREE_READER_ROLES
+        return self.role in READERS

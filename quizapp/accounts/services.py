@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import diff, record
+from ..common.auth import ROLES
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
-from .models import CATEGORIES, RANKS, ROLES, UNIT_KINDS, Unit, User
+from .models import CATEGORIES, RANKS, UNIT_KINDS, Unit, User
 from .scope import unit_visible
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")

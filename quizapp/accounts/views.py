@@ -1,19 +1,19 @@
 """Sign-in, passwords, the unit tree and account management."""
-from functools import wraps
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..common.auth import MANAGERS, ROLES, roles_required
+from ..common.forms import ButtonForm
 from ..common.errors import ServiceError, put_on_form
 from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common import uploads
 from ..extensions import db, limiter
 from ..common.urls import safe_next
 from . import importer, services
-from .forms import (ButtonForm, ChangePasswordForm, ImportApplyForm, ImportForm, LoginForm, MoveUnitForm,
+from .forms import (ChangePasswordForm, ImportApplyForm, ImportForm, LoginForm, MoveUnitForm,
                     UnitForm, UserForm)
-from .models import CATEGORIES, RANKS, ROLES, Unit, User
+from .models import CATEGORIES, RANKS, Unit, User
 from .scope import get_unit_or_404, get_user_or_404, units_in_scope, users_in_scope
 
 auth_bp = Blueprint("auth", __name__)
@@ -36,23 +36,7 @@ def load_user(user_id):
     return user
 
 
-def roles_required(*roles):
-    """Only these roles may use the view; others get 404 (the page is not theirs to know of)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-manager_required = roles_required("organiser", "admin")
+manager_required = roles_required(*MANAGERS)
 
 
 @auth_bp.before_app_request

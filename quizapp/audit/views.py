@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 
-from ..accounts.views import roles_required
+from ..common.auth import ADMINS, roles_required
 from ..extensions import db
 from .models import AuditEntry
 from .services import ACTION_LABELS
@@ -11,7 +11,7 @@ audit_bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 @audit_bp.route("/")
-@roles_required("admin")
+@roles_required(*ADMINS)
 def index():
     stmt = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     action = request.args.get("action")

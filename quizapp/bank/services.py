@@ -18,7 +18,6 @@ from . import importer, qtypes
 from .models import DIFFICULTIES, STATUSES, Bank, ImportRecord, Question
 from .rows import COLUMNS, DIFFICULTY_TEXT, LETTERS, header_row, parse_record, to_row
 
-MANAGER_ROLES = ("organiser", "admin")
 
 
 # ---------------------------------------------------------------- scope

@@ -7,9 +7,9 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_login import current_user
 
-from ..accounts.forms import ButtonForm
+from ..common.forms import ButtonForm
 from ..accounts.scope import get_unit_or_404
-from ..accounts.views import roles_required
+from ..common.auth import MANAGERS, roles_required
 from ..common import uploads
 from ..common.errors import ServiceError, put_on_form
 from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
@@ -23,7 +23,7 @@ from .qtypes import LETTERS
 bank_bp = Blueprint("bank", __name__, url_prefix="/banks")
 register_nav("bank.index", "题库管理", ("organiser", "admin"), order=30)
 
-manager_required = roles_required(*services.MANAGER_ROLES)
+manager_required = roles_required(*MANAGERS)
 UPLOAD_PURPOSE = "bank"
 PREVIEW_PROBLEMS_SHOWN = 1000
 

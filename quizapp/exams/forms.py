@@ -18,12 +18,6 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ButtonForm(FlaskForm):
-    """An empty form so every bare POST button carries a CSRF token."""
-
-    submit = SubmitField("确定")
-
-
 class ExamForm(FlaskForm):
     title = StringField("考试名称", validators=[DataRequired("请填写考试名称。"), Length(max=200)],
                         render_kw={"placeholder": "例如：2026年11月学法考试"})

@@ -26,7 +26,6 @@ ATTEMPT_STATUSES = {"open": "作答中", "submitted": "已交卷"}
 SUBMIT_KINDS = {"manual": "本人交卷", "timeout": "时间到自动收卷", "overdue": "系统收卷"}
 DEFAULT_BANDS = [["优秀", 90], ["良好", 80], ["合格", 60]]
 # Roles who sit exams: everyone except system administrators.
-EXAMINEE_ROLES = ("cadre", "leader", "organiser")
 
 
 def _in(column, values):

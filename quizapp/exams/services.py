@@ -22,13 +22,14 @@ from ..accounts.services import unit_full_name
 from ..audit.services import diff, record
 from ..bank.models import DIFFICULTIES, Bank, Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS, normalise_letters
+from ..common.auth import LEARNERS
 from ..common.clock import format_datetime, utcnow
 from ..common.errors import ServiceError
 from ..common.types import UTCDateTime
 from ..extensions import db
 from ..practice.services import record_outcomes
 from . import grading
-from .models import (COUNTING, DEFAULT_BANDS, EXAMINEE_ROLES, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES,
+from .models import (COUNTING, DEFAULT_BANDS, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES,
                      Attempt, AttemptItem, Certificate, Exam, ExamOverride, ExamResult, ExamUnit, PaperQuestion,
                      PaperRule, PaperVariant)
 
@@ -89,7 +90,7 @@ def audience_users_stmt(exam, *, within_path=None):
     unit_ids = (sa.select(member.id)
                 .join(audience, member.path.startswith(audience.path))
                 .join(ExamUnit, sa.and_(ExamUnit.unit_id == audience.id, ExamUnit.exam_id == exam.id)))
-    stmt = sa.select(User).where(User.unit_id.in_(unit_ids), User.active.is_(True), User.role.in_(EXAMINEE_ROLES))
+    stmt = sa.select(User).where(User.unit_id.in_(unit_ids), User.active.is_(True), User.role.in_(LEARNERS))
     if exam.categories:
         stmt = stmt.where(User.category.in_(exam.categories))
     if exam.audience_shufa_only:
@@ -100,7 +101,7 @@ def audience_users_stmt(exam, *, within_path=None):
 
 
 def in_audience(exam, user) -> bool:
-    if not user.active or user.role not in EXAMINEE_ROLES:
+    if not user.active or user.role not in LEARNERS:
         return False
     if exam.categories and user.category not in exam.categories:
         return False

@@ -12,7 +12,8 @@ from flask_login import current_user
 from ..accounts.models import CATEGORIES, RANKS, User
 from ..accounts.scope import get_unit_or_404
 from ..accounts.services import unit_choices
-from ..accounts.views import roles_required
+from ..common.auth import LEARNERS, MANAGERS, roles_required
+from ..common.forms import ButtonForm
 from ..bank.models import Bank, Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from ..common.clock import as_utc, local_to_utc, to_local, utcnow
@@ -21,7 +22,7 @@ from ..common.spreadsheets import write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db, limiter
 from . import grading, queries, services
-from .forms import (ButtonForm, ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExamForm, OverrideForm,
+from .forms import (ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExamForm, OverrideForm,
                     RuleForm, StartForm, SubmitAttemptForm, TemplateForm, VariantForm, answer_page_form)
 from .models import (COUNTING, MULTI_SCORING, PAPER_MODES, Attempt, AttemptItem, Exam, ExamOverride, ExamResult,
                      PaperQuestion, PaperRule, PaperVariant)
@@ -31,13 +32,12 @@ manage_bp = Blueprint("exam_admin", __name__, url_prefix="/manage/exams")
 api_bp = Blueprint("exam_api", __name__, url_prefix="/api/exams")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 
-EXAMINEES = ("cadre", "leader", "organiser")
-register_nav("exams.index", "在线考试", EXAMINEES, order=30)
-register_nav("exams.results", "成绩查询", EXAMINEES, order=31)
-register_nav("exam_admin.index", "考试管理", ("organiser", "admin"), order=60)
+register_nav("exams.index", "在线考试", LEARNERS, order=30)
+register_nav("exams.results", "成绩查询", LEARNERS, order=31)
+register_nav("exam_admin.index", "考试管理", MANAGERS, order=60)
 
-examinee_required = roles_required(*EXAMINEES)
-manager_required = roles_required("organiser", "admin")
+examinee_required = roles_required(*LEARNERS)
+manager_required = roles_required(*MANAGERS)
 
 
 @exams_bp.app_template_filter("score")

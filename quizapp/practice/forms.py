@@ -39,8 +39,4 @@ class RedoForm(FlaskForm):
     submit = SubmitField("重做错题")
 
 
-class ButtonForm(FlaskForm):
-    """An empty form for POST buttons (结束练习, 移出), so every POST carries a CSRF token."""
-
-    submit = SubmitField("确定")
 

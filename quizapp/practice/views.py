@@ -4,23 +4,23 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.views import roles_required
+from ..common.auth import LEARNERS, roles_required
+from ..common.forms import ButtonForm
 from ..bank.qtypes import TYPE_LABELS
 from ..common.errors import ServiceError, put_on_form
 from ..common.templating import register_nav
 from ..extensions import db
 from . import services
-from .forms import AnswerForm, ButtonForm, RedoForm, StartForm
+from .forms import AnswerForm, RedoForm, StartForm
 from .models import MISTAKE_STATUSES, SOURCES, PracticeSession
 
 practice_bp = Blueprint("practice", __name__, url_prefix="/practice")
 
 # Everyone who studies practises: cadres, and leaders and organisers too.
-LEARNER_ROLES = ("cadre", "leader", "organiser")
-learner_required = roles_required(*LEARNER_ROLES)
+learner_required = roles_required(*LEARNERS)
 
-register_nav("practice.index", "模拟练习", LEARNER_ROLES, order=40)
-register_nav("practice.mistakes", "错题本", LEARNER_ROLES, order=41)
+register_nav("practice.index", "模拟练习", LEARNERS, order=40)
+register_nav("practice.mistakes", "错题本", LEARNERS, order=41)
 
 
 def law_lookup_url(question):

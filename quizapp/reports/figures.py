@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Unit, User
+from ..common.auth import LEARNERS
 from ..common.clock import UTC
-from ..exams.models import EXAMINEE_ROLES, Exam, ExamResult, ExamUnit
+from ..exams.models import Exam, ExamResult, ExamUnit
 from ..extensions import db
 from ..study.models import Material, MaterialCategory, MaterialRequirement, StudyProgress, material_units
 from .periods import Period, exam_month, local_midnight_utc
@@ -44,7 +45,7 @@ def subtree(path: str):
 
 def examinee(user=User):
     """People who sit exams and are counted as cadres: everyone but system administrators."""
-    return user.role.in_(EXAMINEE_ROLES)
+    return user.role.in_(LEARNERS)
 
 
 def in_population(period: Period, user=User):

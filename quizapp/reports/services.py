@@ -5,12 +5,12 @@ import sqlalchemy as sa
 
 from ..accounts.models import Unit
 from ..audit.services import record
+from ..common.auth import READERS
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
 from .models import CADRE_RANKINGS, DEFAULTS, ReportSetting
 
-LEADER_ROLES = ("leader", "organiser", "admin")
 
 
 def get_setting(key: str) -> str:
@@ -44,14 +44,14 @@ def set_cadre_rankings(actor, value: str):
 
 def may_see_rank(viewer, person) -> bool:
     """Whether ``viewer`` may see ``person``'s place in their unit (leaders always; a cadre per the setting)."""
-    if viewer.role in LEADER_ROLES:
+    if viewer.role in READERS:
         return True
     return viewer.id == person.id and cadre_rankings() in ("own", "unit")
 
 
 def may_see_unit_ranking(viewer) -> bool:
     """Whether a cadre may see the whole personal ranking of their own unit."""
-    return viewer.role in LEADER_ROLES or cadre_rankings() == "unit"
+    return viewer.role in READERS or cadre_rankings() == "unit"
 
 
 def default_root(viewer) -> Unit:

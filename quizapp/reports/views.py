@@ -14,12 +14,11 @@ from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
 from ..accounts.models import Unit, User
 from ..accounts.scope import get_unit_or_404, get_user_or_404, units_in_scope
 from ..accounts.services import unit_full_name
-from ..accounts.views import roles_required
+from ..common.auth import ADMINS, LEARNERS, READERS, roles_required
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError, put_on_form
 from ..common.templating import register_nav
 from ..common.urls import safe_next
-from ..exams.models import EXAMINEE_ROLES
 from ..extensions import db, limiter
 from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import OFFLINE_KINDS
@@ -36,14 +35,13 @@ from .periods import Period, choices as period_choices
 
 reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-LEADERS = services.LEADER_ROLES
-leaders_required = roles_required(*LEADERS)
+leaders_required = roles_required(*READERS)
 
-register_nav("reports.me", "学法档案", EXAMINEE_ROLES, order=23)
-register_nav("reports.dashboard", "统计报表", LEADERS, order=50)
-register_nav("reports.shufa_index", "述法材料", LEADERS, order=51)
-register_nav("reports.annual", "年度学法数据", LEADERS, order=52)
-register_nav("reports.about", "报表说明", LEADERS, order=53)
+register_nav("reports.me", "学法档案", LEARNERS, order=23)
+register_nav("reports.dashboard", "统计报表", READERS, order=50)
+register_nav("reports.shufa_index", "述法材料", READERS, order=51)
+register_nav("reports.annual", "年度学法数据", READERS, order=52)
+register_nav("reports.about", "报表说明", READERS, order=53)
 
 UNIT_COLUMNS = [  # (key, label) of the sub-unit table; every key is a Figures attribute and a sort key
     ("people", "在册人数"), ("exam_due", "应参考"), ("exam_sat", "参考"), ("participation", "参考率"),
@@ -429,13 +427,13 @@ def _flush_unfinished(root, period, batch, kind, names, now):
 # ================================================================ 学习档案
 
 @reports_bp.route("/me")
-@roles_required(*EXAMINEE_ROLES)
+@roles_required(*LEARNERS)
 def me():
     return _archive(current_user)
 
 
 @reports_bp.route("/people/<int:user_id>")
-@roles_required(*EXAMINEE_ROLES, "admin")
+@roles_required(*LEARNERS, *ADMINS)
 def person(user_id):
     """A person's 学习档案: a cadre only their own (others are a 404), leaders anyone in their subtree."""
     return _archive(get_user_or_404(current_user, user_id))
@@ -688,7 +686,7 @@ def refresh():
 # ================================================================ 说明 and settings
 
 @reports_bp.route("/about")
-@roles_required(*EXAMINEE_ROLES, "admin")
+@roles_required(*LEARNERS, *ADMINS)
 def about():
     return render_template("reports/about.html", per_hour=minutes_per_hour(),
                            aide_target=annual_module.legal_aide_target(), setting=services.cadre_rankings(),

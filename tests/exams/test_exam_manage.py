@@ -167,9 +167,9 @@ def test_edit_page_locks_after_start(client, make_exam, f, tree, clock):
 
 def test_my_exams_groups(client, make_exam, f, tree, clock):
     """Does 我的考试 sort exams into 进行中, 待参加, 已完成 and 已结束 with windows and attempts left?"""
-    pending = make_exam(title="待考的")
-    upcoming = make_exam(title="下周的", open_at=START + timedelta(days=7), close_at=START + timedelta(days=9))
-    missed = make_exam(title="错过的", open_at=START - timedelta(days=9), close_at=START - timedelta(days=2))
+    make_exam(title="待考的")
+    make_exam(title="下周的", open_at=START + timedelta(days=7), close_at=START + timedelta(days=9))
+    make_exam(title="错过的", open_at=START - timedelta(days=9), close_at=START - timedelta(days=2))
     going = make_exam(title="正在考的")
     finished = make_exam(title="考完的", attempts_allowed=2)
     cadre = f.user("gb1", tree["v1"])

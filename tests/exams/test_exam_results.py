@@ -77,7 +77,7 @@ def test_after_close_waits_for_makeup_and_personal_closes(client, make_exam, f, 
     """Is the review held back while a 补考 round or a person's later close could still leak the key?"""
     exam = make_exam(close_at=START + timedelta(hours=3), makeup_enabled=True,
                      makeup_open_at=START + timedelta(days=1), makeup_close_at=START + timedelta(days=2))
-    cadre = f.user("gb1", tree["v1"])
+    f.user("gb1", tree["v1"])
     other = f.user("gb2", tree["v1"])
     services.save_override(tree["admin"], exam, other, close_at=START + timedelta(days=4), reason="出差")
     db.session.commit()

@@ -79,7 +79,7 @@ def test_organisers_see_their_subtree_only(client, make_exam, f, tree, clock):
     jia_exam = make_exam(owner=tree["jia"], audience=[tree["jia"]], title="甲乡月考")
     county_exam = make_exam(owner=tree["county"], audience=[tree["county"]], title="全县考试")
     jia_cadre = f.user("gb1", tree["v1"], name="甲乡人")
-    yi_cadre = f.user("gb3", tree["v3"], name="乙乡人")
+    f.user("gb3", tree["v3"], name="乙乡人")
     attempt, _ = services.start_attempt(county_exam, jia_cadre)
     db.session.commit()
     f.user("zz2", tree["yi"], role="organiser")

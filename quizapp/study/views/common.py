@@ -1,14 +1,12 @@
-"""What the study pages share: role groups, navigation entries and small request helpers."""
+"""What the study pages share: navigation entries and small request helpers."""
 from datetime import date
 
 from flask import abort, current_app, request
 
+from ...common.auth import EVERYONE, MANAGERS, READERS
 from ...common.templating import register_nav
 from ..services import current_year
 
-EVERYONE = ("cadre", "leader", "organiser", "admin")
-MANAGERS = ("organiser", "admin")
-READERS = ("leader", "organiser", "admin")
 
 register_nav("materials.index", "学习园地", EVERYONE, order=20)
 register_nav("laws.index", "法规库", EVERYONE, order=21)

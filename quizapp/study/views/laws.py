@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...accounts.forms import ButtonForm
-from ...accounts.views import roles_required
+from ...common.forms import ButtonForm
+from ...common.auth import MANAGERS, roles_required
 from ...bank.models import Question
 from ...common.errors import ServiceError, put_on_form
 from ...extensions import db
@@ -13,7 +13,7 @@ from ..forms import LawEditForm, LawUploadForm
 from ..lawtext import parse_article_ref
 from ..models import LAW_CATEGORIES, Law, LawArticle, LawVersion
 from ..settings import setting
-from .common import MANAGERS, page_size, parse_date_or_404
+from .common import page_size, parse_date_or_404
 
 laws_bp = Blueprint("laws", __name__, url_prefix="/laws")
 

@@ -5,11 +5,11 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...accounts.forms import ButtonForm
+from ...common.forms import ButtonForm
 from ...accounts.models import CATEGORIES as PERSON_CATEGORIES
 from ...accounts.models import Unit
 from ...accounts.services import unit_choices
-from ...accounts.views import roles_required
+from ...common.auth import MANAGERS, roles_required
 from ...common.errors import ServiceError, put_on_form
 from ...extensions import db
 from .. import materials as service
@@ -18,7 +18,7 @@ from ..forms import MaterialForm, RequirementForm
 from ..markdown import render_markdown
 from ..models import CATEGORIES, MATERIAL_KINDS, Material, MaterialFile, MaterialRequirement, StudyProgress
 from ..settings import setting
-from .common import MANAGERS, page_size
+from .common import page_size
 
 materials_bp = Blueprint("materials", __name__, url_prefix="/materials")
 

@@ -4,11 +4,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...accounts.forms import ButtonForm
+from ...common.forms import ButtonForm
 from ...accounts.models import Unit, User
 from ...accounts.scope import get_unit_or_404
 from ...accounts.services import unit_choices, unit_full_name
-from ...accounts.views import roles_required
+from ...common.auth import MANAGERS, READERS, roles_required
 from ...common import uploads
 from ...common.errors import ServiceError, put_on_form
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
@@ -17,7 +17,7 @@ from .. import offline as service
 from ..forms import AttendeesForm, OfflineSessionForm, SigninUploadForm, TokenForm
 from ..models import OFFLINE_KINDS, OfflineSession
 from ..services import current_year
-from .common import MANAGERS, READERS, page_size
+from .common import page_size
 
 offline_bp = Blueprint("offline", __name__, url_prefix="/offline")
 UPLOAD_PURPOSE = "signin"

@@ -10,13 +10,13 @@ from ...accounts.models import CATEGORIES as PERSON_CATEGORIES
 from ...accounts.models import Unit, User
 from ...accounts.scope import get_unit_or_404, get_user_or_404, users_in_scope
 from ...accounts.services import unit_choices
-from ...accounts.views import roles_required
+from ...common.auth import EVERYONE, READERS, roles_required
 from ...extensions import db, limiter
 from .. import services
 from ..forms import targets_form
 from ..models import CREDIT_SOURCES, LawVersion, Material, OfflineAttendance, OfflineSession, StudyCredit, StudyProgress
 from ..settings import setting
-from .common import EVERYONE, READERS, page_size, year_arg
+from .common import page_size, year_arg
 
 study_bp = Blueprint("study", __name__, url_prefix="/study")
 study_api_bp = Blueprint("study_api", __name__, url_prefix="/api/study")
