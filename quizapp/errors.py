@@ -3,6 +3,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .common.errors import NotFound
 from .extensions import db
 
 MESSAGES = {
@@ -32,6 +33,12 @@ def register_error_handlers(app):
     def csrf_error(error):
         db.session.rollback()
         return render_error(400, "页面已过期或请求来源无法验证，请刷新页面后重试。")
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        """Missing and not-yours look the same (404), so ids cannot be probed."""
+        db.session.rollback()
+        return render_error(404)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -1,7 +1,6 @@
 """Who may see what: a leader or organiser sees their unit and below; a cadre, themself."""
 import sqlalchemy as sa
-from flask import abort
-
+from ..common.errors import Forbidden, NotFound
 from ..extensions import db
 from .models import Unit, User
 
@@ -56,14 +55,20 @@ def user_visible(viewer, person: User) -> bool:
 
 
 def get_unit_or_404(viewer, unit_id) -> Unit:
+    """The unit, or NotFound / Forbidden (both shown as 404)."""
     unit = db.session.get(Unit, unit_id)
-    if unit is None or not unit_visible(viewer, unit):
-        abort(404)
+    if unit is None:
+        raise NotFound
+    if not unit_visible(viewer, unit):
+        raise Forbidden
     return unit
 
 
 def get_user_or_404(viewer, user_id) -> User:
+    """The person, or NotFound / Forbidden (both shown as 404)."""
     person = db.session.get(User, user_id)
-    if person is None or not user_visible(viewer, person):
-        abort(404)
+    if person is None:
+        raise NotFound
+    if not user_visible(viewer, person):
+        raise Forbidden
     return person

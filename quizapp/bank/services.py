@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 
 from ..accounts.models import Unit
 from ..accounts.scope import subtree_unit_ids
 from ..audit.services import diff, record
-from ..common.errors import ServiceError
+from ..common.errors import Forbidden, NotFound, ServiceError
 from ..common.spreadsheets import SpreadsheetError, write_xlsx
 from ..extensions import db
 from . import importer, qtypes
@@ -48,19 +48,19 @@ def can_manage(viewer, bank: Bank) -> bool:
 
 
 def get_bank_or_404(viewer, bank_id, *, manage=False) -> Bank:
-    """404 for a bank outside the viewer's scope; 403 for managing a bank they may only read."""
+    """The bank, or NotFound; Forbidden outside the viewer's scope or for managing a bank they may only read."""
     bank = db.session.get(Bank, bank_id)
-    if bank is None or not can_see(viewer, bank):
-        abort(404)
-    if manage and not can_manage(viewer, bank):
-        abort(403)
+    if bank is None:
+        raise NotFound
+    if not can_see(viewer, bank) or (manage and not can_manage(viewer, bank)):
+        raise Forbidden
     return bank
 
 
 def get_question_or_404(viewer, question_id, *, manage=False) -> Question:
     question = db.session.get(Question, question_id)
     if question is None:
-        abort(404)
+        raise NotFound
     get_bank_or_404(viewer, question.bank_id, manage=manage)
     return question
 

@@ -1,4 +1,4 @@
-"""Domain errors that carry every problem at once."""
+"""Domain errors: refusals that carry every problem at once, and objects that are missing or not the viewer's."""
 
 
 class ServiceError(Exception):
@@ -13,6 +13,19 @@ class ServiceError(Exception):
     @property
     def messages(self):
         return [message for _, message in self.problems]
+
+
+class NotFound(Exception):
+    """The object does not exist. Mapped to 404 in one place (quizapp/errors.py)."""
+
+
+class Forbidden(NotFound):
+    """The object exists but is not the viewer's to see or change.
+
+    The response is the same 404 as for a missing object ("not yours" has one
+    status everywhere, so ids cannot be probed); the separate class lets the
+    error handler record the denied access.
+    """
 
 
 def put_on_form(form, error: ServiceError):
