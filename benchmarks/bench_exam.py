@@ -64,7 +64,7 @@ def prepare_database(url, cadres):
     from quizapp.accounts.models import User
     from quizapp.bank.models import Bank, Question
     from quizapp.common.clock import utcnow
-    from quizapp.exams import services
+    from quizapp.exams import papers, setup
     from quizapp.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789"})
@@ -89,7 +89,7 @@ def prepare_database(url, cadres):
                                         fingerprint=f"{qtype}-{n}"))
         db.session.flush()
         now = utcnow()
-        exam = services.create_exam(admin, {
+        exam = setup.create_exam(admin, {
             "title": "基准月度测试", "kind": "monthly", "period": "2026-11", "description": "", "unit_id": county.id,
             "audience_ids": [township.id], "open_at": now - timedelta(hours=1), "close_at": now + timedelta(days=1),
             "time_limit": 60, "required": True, "categories": [], "audience_shufa_only": False, "full_marks": 100,
@@ -97,9 +97,9 @@ def prepare_database(url, cadres):
             "attempts_allowed": 1, "counting": "best", "unseen_first": True, "makeup_enabled": False,
             "makeup_open_at": None, "makeup_close_at": None, "makeup_attempts": 1, "shuffle_questions": True,
             "shuffle_options": True, "review_policy": "after_close"})
-        problems = services.apply_template(admin, exam, exam.variants[0], services.blueprint_templates()["monthly"])
+        problems = papers.apply_template(admin, exam, exam.variants[0], papers.blueprint_templates()["monthly"])
         assert not problems, problems
-        services.publish(admin, exam)
+        setup.publish(admin, exam)
         db.session.commit()
         exam_id = exam.id
         db.engine.dispose()

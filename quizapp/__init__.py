@@ -63,9 +63,10 @@ def register_blueprints(app):
     from .accounts.views import auth_bp, units_bp, users_bp
     from .audit.views import audit_bp
     from .bank.views import bank_bp
-    from .exams.views import api_bp as exam_api_bp
-    from .exams.views import exams_bp, verify_bp
-    from .exams.views import manage_bp as exam_manage_bp
+    from .exams.views.api import api_bp as exam_api_bp
+    from .exams.views.manage import manage_bp as exam_manage_bp
+    from .exams.views.taking import exams_bp
+    from .exams.views.verify import verify_bp
     from .main.views import main_bp
     from .practice.views import practice_bp
     from .reports.views import reports_bp

@@ -1,4 +1,4 @@
-"""`flask exams …`: the cron job that closes attempts left open, over the same services the pages use."""
+"""`flask exams …`: the cron job that collects attempts left open, over the same services the pages use."""
 import json
 
 import click
@@ -6,8 +6,8 @@ from flask.cli import AppGroup
 
 from ..common.clock import utcnow
 from ..extensions import db
-from . import services
-from .models import Attempt
+from .results import release_reviews
+from .sitting import close_overdue
 
 exams_cli = AppGroup("exams", help="在线考试维护命令。")
 
@@ -21,13 +21,9 @@ def close_overdue_command(as_json):
     conditional update and committed on its own, so a second runner skips it.
     """
     now = utcnow()
-    closed = 0
-    for attempt_id in services.overdue_attempt_ids(now):
-        attempt = db.session.get(Attempt, attempt_id)
-        if attempt is not None and attempt.status == "open":
-            closed += services.submit_attempt(attempt, now, kind="overdue")
-        db.session.commit()
-    released = services.release_reviews(now)
+    closed = close_overdue(now, after_each=db.session.commit)
+    db.session.commit()
+    released = release_reviews(now)
     db.session.commit()
     if as_json:
         click.echo(json.dumps({"closed": closed, "reviews_released": released}, ensure_ascii=False))

@@ -11,8 +11,11 @@ from ..bank.qtypes import LETTERS
 from ..common.clock import local_to_utc, to_local, utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
-from . import services
+from .access import audience_users_stmt
 from .models import Exam
+from .papers import apply_template, blueprint_templates
+from .setup import create_exam, publish
+from .sitting import save_answers, start_attempt, submit_attempt
 
 TEMPLATE = "monthly"
 
@@ -48,7 +51,7 @@ def _monthly_exam(township, actor, year, month, taken_by_demo_cadres=False):
     title = f"{local.year}年{local.month}月学法月度测试"
     if db.session.scalar(sa.select(Exam.id).where(Exam.title == title, Exam.unit_id == township.id)) is not None:
         return f"演示考试“{title}”已存在。"
-    template = services.blueprint_templates().get(TEMPLATE)
+    template = blueprint_templates().get(TEMPLATE)
     if template is None:
         return "缺少组卷模板 question_bank/blueprints/monthly.json，未创建演示考试。"
     counts = _system_counts()
@@ -72,11 +75,11 @@ def _monthly_exam(township, actor, year, month, taken_by_demo_cadres=False):
         "review_policy": "after_close",
     }
     try:
-        exam = services.create_exam(actor, values)
-        problems = services.apply_template(actor, exam, exam.variants[0], template)
+        exam = create_exam(actor, values)
+        problems = apply_template(actor, exam, exam.variants[0], template)
         if problems:
             raise ServiceError(problems)
-        services.publish(actor, exam)
+        publish(actor, exam)
     except ServiceError as error:
         db.session.rollback()
         return "未能创建演示考试：" + "；".join(error.messages)
@@ -88,7 +91,7 @@ def _monthly_exam(township, actor, year, month, taken_by_demo_cadres=False):
 
 def _simulate_sittings(exam):
     """Most of the audience sit a past exam through the real services, each with a steady, seeded skill."""
-    people = db.session.scalars(services.audience_users_stmt(exam).order_by(User.id)).all()
+    people = db.session.scalars(audience_users_stmt(exam).order_by(User.id)).all()
     taken = 0
     for person in people:
         rng = random.Random(f"{exam.period}:{person.login}")
@@ -96,13 +99,13 @@ def _simulate_sittings(exam):
             continue
         skill = 0.55 + 0.4 * random.Random(person.login).random()
         started = exam.open_at + timedelta(days=rng.randint(0, 20), hours=rng.randint(8, 20))
-        attempt, _ = services.start_attempt(exam, person, now=started)
+        attempt, _ = start_attempt(exam, person, now=started)
         answers = []
         for item in attempt.items:
             wrong = [x for x in LETTERS[: len(item.options)] if x not in item.key] or [item.key[1:]]
             response = item.key if rng.random() < skill else rng.choice(wrong)
             answers.append({"position": item.position, "response": response, "seq": 1})
-        services.save_answers(person, attempt.id, answers, now=started + timedelta(minutes=20))
-        services.submit_attempt(attempt, now=started + timedelta(minutes=rng.randint(18, 50)))
+        save_answers(person, attempt.id, answers, now=started + timedelta(minutes=20))
+        submit_attempt(attempt, now=started + timedelta(minutes=rng.randint(18, 50)))
         taken += 1
     return taken

@@ -1,7 +1,7 @@
 """Forms for exam setup, overrides, regrades, starting, the no-JavaScript answer pages and submitting."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -9,6 +9,7 @@ from ..accounts.models import CATEGORIES, RANKS
 from ..bank.models import DIFFICULTIES
 from ..bank.qtypes import LETTERS, TYPE_LABELS
 from .models import COUNTING, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES
+from .setting_rules import DESCRIPTION_MAX, TITLE_MAX
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -19,45 +20,45 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ExamForm(FlaskForm):
-    title = StringField("考试名称", validators=[DataRequired("请填写考试名称。"), Length(max=200)],
-                        render_kw={"placeholder": "例如：2026年11月学法考试"})
-    kind = SelectField("考试类型", choices=list(KINDS.items()), default="monthly")
-    period = StringField("考试期次", validators=[DataRequired("请填写考试期次。"), Length(max=7)],
-                         render_kw={"placeholder": "2026-11"})
-    unit_id = SelectField("组织单位", coerce=int)
-    audience_ids = CheckboxListField("参考单位（含下级单位）", coerce=int)
-    categories = CheckboxListField("只限以下人员类别（不选则不限）", choices=list(CATEGORIES.items()))
+    """Exam settings. The form only coerces types; every rule (required fields included) is a row of
+    setting_rules.RULES, checked by the setup service, so the page shows the service's messages, all at once."""
+
+    title = StringField("考试名称", render_kw={"placeholder": "例如：2026年11月学法考试", "maxlength": TITLE_MAX})
+    kind = SelectField("考试类型", choices=list(KINDS.items()), default="monthly", validate_choice=False)
+    period = StringField("考试期次", render_kw={"placeholder": "2026-11", "maxlength": 7})
+    unit_id = SelectField("组织单位", coerce=int, validate_choice=False)
+    audience_ids = CheckboxListField("参考单位（含下级单位）", coerce=int, validate_choice=False)
+    categories = CheckboxListField("只限以下人员类别（不选则不限）", choices=list(CATEGORIES.items()), validate_choice=False)
     audience_shufa_only = BooleanField("只限述法对象")
-    description = TextAreaField("考试说明", validators=[Optional(), Length(max=2000)])
-    open_at = DateTimeLocalField("开始时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写开始时间。")])
-    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写截止时间。")])
-    time_limit = IntegerField("考试时长（分钟）", default=60,
-                              validators=[InputRequired("请填写考试时长。"), NumberRange(1, 600, "应在 1 到 600 分钟之间。")])
+    description = TextAreaField("考试说明", render_kw={"maxlength": DESCRIPTION_MAX})
+    open_at = DateTimeLocalField("开始时间", format=DATETIME_FORMAT, validators=[Optional()])
+    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[Optional()])
+    time_limit = IntegerField("考试时长（分钟）", default=60, validators=[Optional()])
     required = BooleanField("必考（计入年度完成情况和合格证书）", default=True)
-    full_marks = FloatField("满分", default=100, validators=[InputRequired("请填写满分。")])
-    pass_mark = FloatField("及格线", default=60, validators=[InputRequired("请填写及格线。")])
-    bands = StringField("等次划分", default="优秀 90；良好 80；合格 60", validators=[Optional(), Length(max=200)])
-    multi_scoring = RadioField("多选题计分", choices=list(MULTI_SCORING.items()), default="all")
-    attempts_allowed = IntegerField("允许考试次数", default=1,
-                                    validators=[InputRequired("请填写考试次数。"), NumberRange(1, 20, "应在 1 到 20 之间。")])
-    counting = RadioField("多次考试时成绩取", choices=list(COUNTING.items()), default="best")
+    full_marks = FloatField("满分", default=100, validators=[Optional()])
+    pass_mark = FloatField("及格线", default=60, validators=[Optional()])
+    bands = StringField("等次划分", default="优秀 90；良好 80；合格 60")
+    multi_scoring = RadioField("多选题计分", choices=list(MULTI_SCORING.items()), default="all", validate_choice=False)
+    attempts_allowed = IntegerField("允许考试次数", default=1, validators=[Optional()])
+    counting = RadioField("多次考试时成绩取", choices=list(COUNTING.items()), default="best", validate_choice=False)
     unseen_first = BooleanField("再次考试时优先抽取未做过的题目", default=True)
     makeup_enabled = BooleanField("安排补考（未合格人员）")
     makeup_open_at = DateTimeLocalField("补考开始时间", format=DATETIME_FORMAT, validators=[Optional()])
     makeup_close_at = DateTimeLocalField("补考截止时间", format=DATETIME_FORMAT, validators=[Optional()])
-    makeup_attempts = IntegerField("补考次数", default=1, validators=[Optional(), NumberRange(1, 10)])
+    makeup_attempts = IntegerField("补考次数", default=1, validators=[Optional()])
     shuffle_questions = BooleanField("每人题目顺序随机", default=True)
     shuffle_options = BooleanField("每人选项顺序随机（判断题除外）", default=True)
-    review_policy = RadioField("查看答案和解析", choices=list(REVIEW_POLICIES.items()), default="after_close")
+    review_policy = RadioField("查看答案和解析", choices=list(REVIEW_POLICIES.items()), default="after_close",
+                               validate_choice=False)
     submit = SubmitField("保存")
 
 
 class LockedExamForm(FlaskForm):
-    """What may still change once someone has started."""
+    """What may still change once someone has started (checked, like ExamForm, by the rules table)."""
 
-    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写截止时间。")])
+    close_at = DateTimeLocalField("截止时间", format=DATETIME_FORMAT, validators=[Optional()])
     makeup_close_at = DateTimeLocalField("补考截止时间", format=DATETIME_FORMAT, validators=[Optional()])
-    description = TextAreaField("考试说明", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField("考试说明", render_kw={"maxlength": DESCRIPTION_MAX})
     submit = SubmitField("保存")
 
 

@@ -1,6 +1,8 @@
 """Read-only questions about exams: a person's exams, an exam's roster and figures, item statistics.
 
-Each is a handful of set-based queries; nothing loops over every cadre in Python.
+Each is a handful of set-based queries; nothing loops over every cadre in Python, and nothing writes:
+an attempt whose time is up but that is not yet collected is reported as such ("collecting"), not
+closed here.
 """
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..bank.models import Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ..common.clock import format_datetime, utcnow
 from ..common.paging import Page
 from ..extensions import db
 from . import grading
+from .access import audience_users_stmt, exams_for_user_stmt
 from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamResult
-from .services import audience_users_stmt, exams_for_user_stmt, standing
+from .sitting import standing
 
-STATE_ORDER = ("in_progress", "pending", "done", "ended")
+STATE_ORDER = ("in_progress", "collecting", "pending", "done", "ended")
 ROSTER_STATUSES = {"": "全部", "absent": "未参考", "open": "作答中", "submitted": "已交卷", "passed": "合格",
                    "failed": "不合格", "flagged": "有标记"}
 
@@ -52,12 +56,28 @@ def my_results(user):
         .where(ExamResult.user_id == user.id).order_by(ExamResult.submitted_at.desc())).all()
 
 
+def my_collecting(user, now):
+    """(exam, attempt) for this person's attempts whose time is up but that are not yet collected."""
+    return db.session.execute(
+        sa.select(Exam, Attempt).join(Attempt, Attempt.exam_id == Exam.id)
+        .where(Attempt.user_id == user.id, Attempt.status == "open", Attempt.deadline <= now)
+        .order_by(Attempt.deadline.desc())).all()
+
+
+def collecting_count(exam, now) -> int:
+    """Attempts of this exam whose time is up but that are not yet collected (not in any figure yet)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.status == "open", Attempt.deadline <= now)) or 0
+
+
 # ---------------------------------------------------------------- roster
 
-def _attempt_summary(exam):
+def _attempt_summary(exam, now):
     return (sa.select(Attempt.user_id.label("user_id"), sa.func.count(Attempt.id).label("attempts"),
                       sa.func.sum(Attempt.page_leaves).label("leaves"),
                       sa.func.max(sa.case((Attempt.status == "open", 1), else_=0)).label("open_n"),
+                      sa.func.max(sa.case((sa.and_(Attempt.status == "open", Attempt.deadline <= now), 1),
+                                          else_=0)).label("collecting_n"),
                       sa.func.max(sa.case((Attempt.flagged_fast.is_(True), 1), else_=0)).label("fast"))
             .where(Attempt.exam_id == exam.id).group_by(Attempt.user_id).subquery())
 
@@ -72,12 +92,12 @@ def _people_ids(exam, within_path):
     return sa.union(audience, sat).subquery()
 
 
-def roster_stmt(exam, within_path=None, *, status="", unit=None, q=""):
-    """One row per person: user, unit, result, attempts, page-leaves, open and flag markers, override."""
-    summary = _attempt_summary(exam)
+def roster_stmt(exam, within_path=None, *, status="", unit=None, q="", now=None):
+    """One row per person: user, unit, result, attempts, page-leaves, open, time-up and flag markers, override."""
+    summary = _attempt_summary(exam, now or utcnow())
     people = _people_ids(exam, within_path)
     stmt = (sa.select(User, Unit, ExamResult, summary.c.attempts, summary.c.leaves, summary.c.open_n,
-                      summary.c.fast, ExamOverride)
+                      summary.c.collecting_n, summary.c.fast, ExamOverride)
             .join(people, people.c.id == User.id)
             .join(Unit, Unit.id == User.unit_id)
             .outerjoin(ExamResult, sa.and_(ExamResult.exam_id == exam.id, ExamResult.user_id == User.id))
@@ -119,11 +139,14 @@ class RosterRow:
     attempts: int
     leaves: int
     in_progress: bool
+    collecting: bool  # time up, not yet collected: its result is not final
     flagged: bool
     override: ExamOverride | None
 
     @property
     def status_label(self):
+        if self.collecting:
+            return "时间已到，待收卷"
         if self.in_progress:
             return "作答中"
         if self.result is not None:
@@ -133,13 +156,17 @@ class RosterRow:
 
 def roster_rows(rows):
     return [RosterRow(user=u, unit=unit, result=r, attempts=attempts or 0, leaves=int(leaves or 0),
-                      in_progress=bool(open_n), flagged=bool(fast), override=o)
-            for u, unit, r, attempts, leaves, open_n, fast, o in rows]
+                      in_progress=bool(open_n), collecting=bool(collecting_n), flagged=bool(fast), override=o)
+            for u, unit, r, attempts, leaves, open_n, collecting_n, fast, o in rows]
 
 
-def exam_figures(exam, within_path=None):
-    """参考人数, 参考率, 合格率, 优秀率, 平均分 etc. for the people the viewer may see, in one query."""
-    summary = _attempt_summary(exam)
+def exam_figures(exam, within_path=None, now=None):
+    """参考人数, 参考率, 合格率, 优秀率, 平均分 etc. for the people the viewer may see, in one query.
+
+    "in_progress" counts people still answering; "collecting" those whose time is up but whose attempt
+    is not yet collected (so not yet in the results).
+    """
+    summary = _attempt_summary(exam, now or utcnow())
     people = _people_ids(exam, within_path)
     top = exam.band_list[0][1] if exam.band_list else None
     row = db.session.execute(
@@ -149,16 +176,18 @@ def exam_figures(exam, within_path=None):
                   sa.func.sum(sa.case((ExamResult.passed.is_(True), 1), else_=0)),
                   sa.func.sum(sa.case((ExamResult.score >= top, 1), else_=0)) if top is not None else sa.literal(0),
                   sa.func.avg(ExamResult.score),
-                  sa.func.sum(sa.case((summary.c.open_n == 1, 1), else_=0)),
+                  sa.func.sum(sa.case((sa.and_(summary.c.open_n == 1, summary.c.collecting_n == 0), 1), else_=0)),
+                  sa.func.sum(sa.case((summary.c.collecting_n == 1, 1), else_=0)),
                   sa.func.sum(sa.case((summary.c.fast == 1, 1), else_=0)))
         .select_from(people)
         .outerjoin(summary, summary.c.user_id == people.c.id)
         .outerjoin(ExamResult, sa.and_(ExamResult.exam_id == exam.id, ExamResult.user_id == people.c.id))).one()
-    total, started, submitted, passed, excellent, average, in_progress, flagged = row
+    total, started, submitted, passed, excellent, average, in_progress, collecting, flagged = row
     passed, excellent = int(passed or 0), int(excellent or 0)
     return {
         "total": total, "started": started, "submitted": submitted, "absent": total - started,
-        "passed": passed, "excellent": excellent, "in_progress": int(in_progress or 0), "flagged": int(flagged or 0),
+        "passed": passed, "excellent": excellent, "in_progress": int(in_progress or 0),
+        "collecting": int(collecting or 0), "flagged": int(flagged or 0),
         "average": round(float(average), 1) if average is not None else None,
         "participation": _rate(submitted, total), "pass_rate": _rate(passed, submitted),
         "excellent_rate": _rate(excellent, submitted),
@@ -173,11 +202,9 @@ EXPORT_HEADER = ["单位", "姓名", "登录名", "人员类别", "职级", "状
                  "用时", "离开页面次数", "用时过短", "交卷时间", "补考", "特殊安排"]
 
 
-def export_rows(exam, within_path, unit_names):
-    from ..common.clock import format_datetime
-
+def export_rows(exam, within_path, unit_names, now=None):
     rows = [EXPORT_HEADER]
-    for row in roster_rows(db.session.execute(roster_stmt(exam, within_path)).all()):
+    for row in roster_rows(db.session.execute(roster_stmt(exam, within_path, now=now)).all()):
         result = row.result
         rows.append([
             unit_names.get(row.unit.id, row.unit.name), row.user.name, row.user.login, row.user.category_label,

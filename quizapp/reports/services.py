@@ -65,7 +65,7 @@ def default_root(viewer) -> Unit:
 
 def finalise_overdue():
     """Close attempts left open past their deadline, so figures include them (the exam domain's lazy finalising)."""
-    from ..exams.services import close_overdue
+    from ..exams.sitting import close_overdue
 
     return close_overdue(utcnow())
 

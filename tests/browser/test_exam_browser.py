@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.bank.models import Bank, Question
-from quizapp.exams import services
+from quizapp.exams import papers, setup
 from quizapp.exams.models import Attempt, AttemptItem
 from quizapp.extensions import db
 
@@ -27,7 +27,7 @@ def _exam(tree, *, close_in=timedelta(days=1), questions=5, time_limit=60):
                                 explanation=f"解析{n + 1}", fingerprint=hashlib.sha256(stem.encode()).hexdigest()))
     db.session.commit()
     now = datetime.now(timezone.utc)
-    exam = services.create_exam(tree["admin"], {
+    exam = setup.create_exam(tree["admin"], {
         "title": "浏览器测试考试", "kind": "monthly", "period": "2026-11", "description": "", "unit_id": tree["county"].id,
         "audience_ids": [tree["jia"].id], "open_at": now - timedelta(hours=1), "close_at": now + close_in,
         "time_limit": time_limit, "required": True, "categories": [], "audience_shufa_only": False,
@@ -37,8 +37,8 @@ def _exam(tree, *, close_in=timedelta(days=1), questions=5, time_limit=60):
         "shuffle_questions": False, "shuffle_options": False, "review_policy": "immediate"})
     variant = exam.variants[0]
     variant.points = {"single": 100 / questions}
-    services.add_rule(tree["admin"], exam, variant, qtype="single", count=questions)
-    services.publish(tree["admin"], exam)
+    papers.add_rule(tree["admin"], exam, variant, qtype="single", count=questions)
+    setup.publish(tree["admin"], exam)
     db.session.commit()
     return exam
 

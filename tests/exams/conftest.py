@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from examkit import START, Clock, QuestionFactory, _serial
-from quizapp.exams import services
+from quizapp.exams import papers, setup
 from quizapp.extensions import db
 
 
@@ -46,13 +46,13 @@ def make_exam(app, clock, tree, qf):
         total = sum(count * points[qtype] for qtype, count in rules)
         values["full_marks"] = settings.pop("full_marks", total)
         values.update(settings)
-        exam = services.create_exam(actor, values)
+        exam = setup.create_exam(actor, values)
         variant = exam.variants[0]
         variant.points = points
         for qtype, count in rules:
-            services.add_rule(actor, exam, variant, qtype=qtype, count=count)
+            papers.add_rule(actor, exam, variant, qtype=qtype, count=count)
         if publish:
-            services.publish(actor, exam)
+            setup.publish(actor, exam)
         db.session.commit()
         return exam
 

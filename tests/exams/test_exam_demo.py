@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from examkit import START
-from quizapp.exams import services
+from quizapp.exams import papers
 from quizapp.exams.demo import load_demo
 from quizapp.exams.models import Exam, ExamResult
 from quizapp.extensions import db
@@ -20,7 +20,7 @@ def test_demo_exam_waits_for_the_banks_then_is_published_once(tree, qf, clock):
     exam = db.session.scalar(sa.select(Exam))
     assert exam.title == "2026年11月学法月度测试" and exam.status == "published" and exam.period == "2026-11"
     assert [u.name for u in exam.audience_units] == ["甲乡"]
-    assert services.variant_question_count(exam.variants[0]) == 50 and services.variant_total(exam.variants[0]) == 100
+    assert papers.variant_question_count(exam.variants[0]) == 50 and papers.variant_total(exam.variants[0]) == 100
     assert exam.time_limit == 60 and exam.pass_mark == 60
     assert exam.open_at <= START <= exam.close_at
     assert "已存在" in load_demo("甲乡", history_months=0)["exam"]

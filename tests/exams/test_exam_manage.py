@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from examkit import START
 from quizapp.audit.models import AuditEntry
-from quizapp.exams import services
+from quizapp.exams import papers, sitting
 from quizapp.exams.models import Exam, ExamOverride
 from quizapp.extensions import db
 
@@ -97,7 +97,7 @@ def test_fixed_paper_picker(client, make_exam, f, tree, clock, qf):
     db.session.expire_all()
     variant = db.session.get(Exam, exam.id).variants[0]
     assert [i.question_id for i in variant.fixed] == [target.id, other.id]
-    assert services.variant_problems(variant.exam, variant) == []
+    assert papers.variant_problems(variant.exam, variant) == []
 
 
 def test_roster_export_and_absent_list(client, make_exam, f, tree, clock):
@@ -105,10 +105,10 @@ def test_roster_export_and_absent_list(client, make_exam, f, tree, clock):
     exam = make_exam(owner=tree["jia"])
     done = f.user("gb1", tree["v1"], name="=HYPERLINK(\"x\")")
     f.user("gb2", tree["v2"], name="未考人")
-    attempt, _ = services.start_attempt(exam, done)
+    attempt, _ = sitting.start_attempt(exam, done)
     db.session.commit()
-    services.note_page_leave(done, attempt.id, 2)
-    services.submit_attempt(attempt)
+    sitting.note_page_leave(done, attempt.id, 2)
+    sitting.submit_attempt(attempt)
     db.session.commit()
     f.user("zz1", tree["county"], role="organiser")  # at the county: manages 甲乡's exam, does not sit it
     client.login("zz1")
@@ -153,7 +153,7 @@ def test_edit_page_locks_after_start(client, make_exam, f, tree, clock):
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
     assert "考试时长" in client.get(f"/manage/exams/{exam.id}/edit").get_data(as_text=True)
-    services.start_attempt(exam, f.user("gb1", tree["v1"]))
+    sitting.start_attempt(exam, f.user("gb1", tree["v1"]))
     db.session.commit()
     page = client.get(f"/manage/exams/{exam.id}/edit").get_data(as_text=True)
     assert "已有 1 人次开始作答" in page and "考试时长" not in page
@@ -173,10 +173,10 @@ def test_my_exams_groups(client, make_exam, f, tree, clock):
     going = make_exam(title="正在考的")
     finished = make_exam(title="考完的", attempts_allowed=2)
     cadre = f.user("gb1", tree["v1"])
-    services.start_attempt(going, cadre)
-    attempt, _ = services.start_attempt(finished, cadre)
+    sitting.start_attempt(going, cadre)
+    attempt, _ = sitting.start_attempt(finished, cadre)
     db.session.commit()
-    services.submit_attempt(attempt)
+    sitting.submit_attempt(attempt)
     db.session.commit()
     client.login("gb1")
     page = client.get("/exams/").get_data(as_text=True)

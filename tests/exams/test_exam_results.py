@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from examkit import START, only_attempt
 from quizapp.audit.models import AuditEntry
+from quizapp.bank.models import Question
 from quizapp.common.errors import ServiceError
-from quizapp.exams import queries, services
-from quizapp.exams.models import Attempt, AttemptItem, ExamResult
+from quizapp.exams import grading, queries, setup, sitting
+from quizapp.exams.models import Attempt, AttemptItem, Certificate, ExamResult
 from quizapp.extensions import db
 from quizapp.practice.models import MistakeEntry
 
@@ -79,7 +80,7 @@ def test_after_close_waits_for_makeup_and_personal_closes(client, make_exam, f, 
                      makeup_open_at=START + timedelta(days=1), makeup_close_at=START + timedelta(days=2))
     f.user("gb1", tree["v1"])
     other = f.user("gb2", tree["v1"])
-    services.save_override(tree["admin"], exam, other, close_at=START + timedelta(days=4), reason="出差")
+    setup.save_override(tree["admin"], exam, other, close_at=START + timedelta(days=4), reason="出差")
     db.session.commit()
     client.login("gb1")
     attempt_id = _start(client, exam)
@@ -164,8 +165,8 @@ def test_score_only_never_records_mistakes(client, make_exam, f, tree, clock):
 
 
 def _answer(person, attempt, responses):
-    services.save_answers(person, attempt.id, [{"position": p, "response": r, "seq": 1} for p, r in responses.items()])
-    services.submit_attempt(attempt)
+    sitting.save_answers(person, attempt.id, [{"position": p, "response": r, "seq": 1} for p, r in responses.items()])
+    sitting.submit_attempt(attempt)
     db.session.commit()
 
 
@@ -175,7 +176,7 @@ def test_regrade_after_key_correction(make_exam, f, tree, clock, qf):
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, fill=False, shuffle_options=False,
                      shuffle_questions=False)
     people = [f.user(f"gb{i}", tree["v1"]) for i in range(2)]
-    attempts = [services.start_attempt(exam, p)[0] for p in people]
+    attempts = [sitting.start_attempt(exam, p)[0] for p in people]
     db.session.commit()
     assert [i.question_id for i in attempts[0].items] == [q.id for q in questions]
     _answer(people[0], attempts[0], {1: "B", 2: "A"})
@@ -188,10 +189,10 @@ def test_regrade_after_key_correction(make_exam, f, tree, clock, qf):
     assert scores() == [50, 100]
     questions[0].answer = "B"
     db.session.commit()
-    assert [(q.id, old) for q, old in services.key_changes(exam)] == [(questions[0].id, "A")]
+    assert [(q.id, old) for q, old in grading.key_changes(exam)] == [(questions[0].id, "A")]
     with pytest.raises(ServiceError, match="答案无效"):
-        services.regrade(tree["admin"], exam, {questions[0].id: "Z"})
-    rekeyed, changed = services.regrade(tree["admin"], exam)
+        grading.regrade(tree["admin"], exam, {questions[0].id: "Z"})
+    rekeyed, changed = grading.regrade(tree["admin"], exam)
     db.session.commit()
     assert (rekeyed, changed) == (1, 2)
     assert scores() == [100, 50]
@@ -199,14 +200,14 @@ def test_regrade_after_key_correction(make_exam, f, tree, clock, qf):
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "exam.regrade"))
     assert entry is not None and "2 份成绩变化" in entry.summary
     with pytest.raises(ServiceError, match="无需重新评分"):
-        services.regrade(tree["admin"], exam)
+        grading.regrade(tree["admin"], exam)
 
 
 def test_regrade_with_an_exam_only_correction_via_the_page(client, make_exam, f, tree, clock):
     """Can an organiser correct one question's key for this exam on the statistics page and see scores change?"""
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20}, close_at=START + timedelta(hours=2))
     cadre = f.user("gb1", tree["v1"])
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     db.session.commit()
     _answer(cadre, attempt, {i.position: "B" for i in attempt.items})  # every key is 正确 (A)
     assert only_attempt(exam, cadre).score == 0
@@ -219,6 +220,30 @@ def test_regrade_with_an_exam_only_correction_via_the_page(client, make_exam, f,
     assert result.score == 20
 
 
+@pytest.mark.parametrize("typed, stored, message", [
+    ("b", "B", "答案为 B"),
+    ("Ｄ", "D", "答案为 D"),
+    ("也许", "A", "无法识别答案“也许”：应填选项字母，如 B"),
+    ("AB", "A", "单选题只能有一个答案"),
+])
+def test_key_correction_reads_the_key_as_the_question_type_does(client, make_exam, f, tree, clock, qf, typed,
+                                                                 stored, message):
+    """Is a corrected 单选 key read by the type registry (case and full-width folded), with an unreadable or
+    invalid key refused with the type's own message and nothing regraded?"""
+    qf.many(2, "single")
+    exam = make_exam(rules=[("single", 2)], points={"single": 50}, fill=False, shuffle_options=False)
+    cadre = f.user("gb1", tree["v1"])
+    attempt, _ = sitting.start_attempt(exam, cadre)
+    db.session.commit()
+    _answer(cadre, attempt, {i.position: "A" for i in attempt.items})
+    client.login("admin01")
+    item = attempt.items[0]
+    page = client.post(f"/manage/exams/{exam.id}/correct-key", {"question_id": item.question_id, "key": typed},
+                       follow_redirects=True).get_data(as_text=True)
+    assert message in page
+    db.session.expire_all()
+    assert db.session.get(AttemptItem, item.id).key == stored
+
 def test_item_statistics(client, make_exam, f, tree, clock, qf):
     """After close: correct rate, discrimination from 27% groups, option counts, and questions flagged for review."""
     questions = qf.many(4, "single")  # key A each
@@ -226,7 +251,7 @@ def test_item_statistics(client, make_exam, f, tree, clock, qf):
                      shuffle_questions=False, close_at=START + timedelta(hours=3))
     people = [f.user(f"gb{i:02d}", tree["v1"]) for i in range(10)]
     for i, person in enumerate(people):
-        attempt, _ = services.start_attempt(exam, person)
+        attempt, _ = sitting.start_attempt(exam, person)
         db.session.commit()
         by_question = {item.question_id: item.position for item in attempt.items}
         responses = {
@@ -255,19 +280,26 @@ def test_item_statistics(client, make_exam, f, tree, clock, qf):
 
 
 def test_certificate_and_public_verification(client, make_client, make_exam, f, tree, clock):
-    """Does passing the year's required exams give a printable certificate whose code a stranger can check?"""
+    """Does passing the year's required exams give a printable certificate (issued by its button, once) whose code
+    a stranger can check?"""
     exam = make_exam(title="2026年11月学法考试", required=True)
     optional = make_exam(title="专项测试", required=False)
     cadre = f.user("gb1", tree["v1"], name="王建国")
     client.login("gb1")
     assert "尚未通过" in client.get("/exams/certificates/2026").get_data(as_text=True)
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     db.session.commit()
     _answer(cadre, attempt, {i.position: i.key for i in attempt.items})
+    offer = client.get("/exams/certificates/2026").get_data(as_text=True)
+    assert "生成合格证书" in offer and db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    issued = client.post("/exams/certificates/2026", {})
+    assert issued.status_code == 302 and issued.location.endswith("/exams/certificates/2026")
     page = client.get("/exams/certificates/2026").get_data(as_text=True)
     code = re.search(r"<b>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</b>", page).group(1)
     assert "合格证书" in page and "王建国" in page and "2026年11月学法考试" in page and optional.title not in page
+    client.post("/exams/certificates/2026", {})
     assert code in client.get("/exams/certificates/2026").get_data(as_text=True)  # issued once
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
     stranger = make_client()
     check = stranger.get(f"/verify/{code.lower()}")
     body = check.get_data(as_text=True)
@@ -278,10 +310,10 @@ def test_certificate_and_public_verification(client, make_client, make_exam, f, 
     assert stranger.get("/verify/ABCD-EFGH-JKLM").status_code == 404
     # a regrade that turns the pass into a fail invalidates the certificate
     for item in attempt.items:
-        question = db.session.get(services.Question, item.question_id)
+        question = db.session.get(Question, item.question_id)
         question.answer = "B" if question.answer != "B" else "A"
     db.session.commit()
-    services.regrade(tree["admin"], exam)
+    grading.regrade(tree["admin"], exam)
     db.session.commit()
     assert "已失效" in stranger.get(f"/verify/{code}").get_data(as_text=True)
 
@@ -289,7 +321,7 @@ def test_certificate_and_public_verification(client, make_client, make_exam, f, 
 def test_results_page_lists_results(client, make_exam, f, tree, clock):
     exam = make_exam(title="十一月测试")
     cadre = f.user("gb1", tree["v1"])
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     db.session.commit()
     _answer(cadre, attempt, {i.position: i.key for i in attempt.items[:4]})
     client.login("gb1")

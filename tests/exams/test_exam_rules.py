@@ -7,15 +7,16 @@ import sqlalchemy as sa
 
 from examkit import START, only_attempt
 from quizapp.audit.models import AuditEntry
+from quizapp.bank.models import Question
 from quizapp.common.errors import ServiceError
-from quizapp.exams import services
+from quizapp.exams import access, papers, setup, sitting
 from quizapp.exams.models import Attempt, AttemptItem, ExamResult
 from quizapp.extensions import db
 
 
 def sit(exam, person, *, correct=0, now=None):
     """Start, answer ``correct`` questions right (the rest wrong) and submit; returns the attempt."""
-    attempt, _ = services.start_attempt(exam, person, now)
+    attempt, _ = sitting.start_attempt(exam, person, now)
     answers = []
     for item in attempt.items:
         right = len(answers) < correct
@@ -23,8 +24,8 @@ def sit(exam, person, *, correct=0, now=None):
         if item.qtype == "multiple" and not right:
             response = "A" if item.key != "A" else "B"
         answers.append({"position": item.position, "response": response, "seq": 1})
-    services.save_answers(person, attempt.id, answers, now)
-    services.submit_attempt(attempt, now)
+    sitting.save_answers(person, attempt.id, answers, now)
+    sitting.submit_attempt(attempt, now)
     db.session.commit()
     return attempt
 
@@ -47,7 +48,7 @@ def test_attempts_limit_and_best_counts(make_exam, f, tree, clock):
     assert result.band == "良好" and result.passed is True
     assert result.attempt_id != third.id
     with pytest.raises(ServiceError, match="次数已用完"):
-        services.start_attempt(exam, cadre)
+        sitting.start_attempt(exam, cadre)
 
 
 def test_last_attempt_counts_when_set(make_exam, f, tree, clock):
@@ -64,10 +65,10 @@ def test_window_not_open_yet_and_closed(make_exam, f, tree, clock):
     exam = make_exam(open_at=START + timedelta(hours=2), close_at=START + timedelta(hours=5))
     cadre = f.user("gb1", tree["v1"])
     with pytest.raises(ServiceError, match="考试将于"):
-        services.start_attempt(exam, cadre)
+        sitting.start_attempt(exam, cadre)
     clock.advance(hours=6)
     with pytest.raises(ServiceError, match="考试已结束"):
-        services.start_attempt(exam, cadre)
+        sitting.start_attempt(exam, cadre)
 
 
 def makeup_exam(make_exam):
@@ -85,28 +86,28 @@ def test_makeup_round_only_for_those_who_did_not_pass(make_exam, f, tree, clock)
     clock.advance(days=1, hours=1)  # between the rounds
     for person in (failed, absent):
         with pytest.raises(ServiceError, match="考试将于"):
-            services.start_attempt(exam, person)
+            sitting.start_attempt(exam, person)
     clock.advance(days=1)
     makeup = sit(exam, failed, correct=3, now=clock.now)
     assert makeup.is_makeup is True
     result = result_of(exam, failed)
     assert (result.score, result.passed, result.is_makeup) == (60, True, True)
     with pytest.raises(ServiceError, match="考试已结束"):
-        services.start_attempt(exam, passed)
-    attempt, created = services.start_attempt(exam, absent)
+        sitting.start_attempt(exam, passed)
+    attempt, created = sitting.start_attempt(exam, absent)
     assert created and attempt.is_makeup and attempt.deadline == clock.now + timedelta(minutes=60)
     db.session.commit()
-    services.submit_attempt(attempt)
+    sitting.submit_attempt(attempt)
     db.session.commit()
     with pytest.raises(ServiceError, match="次数已用完"):
-        services.start_attempt(exam, absent)
+        sitting.start_attempt(exam, absent)
 
 
 def test_makeup_deadline_capped_by_makeup_close(make_exam, f, tree, clock):
     exam = makeup_exam(make_exam)
     cadre = f.user("gb1", tree["v1"])
     clock.now = START + timedelta(days=3) - timedelta(minutes=10)
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     assert attempt.deadline == START + timedelta(days=3)
 
 
@@ -116,32 +117,32 @@ def test_overrides_extra_time_later_close_extra_attempt_audited(make_exam, f, tr
     cadre = f.user("gb1", tree["v1"])
     other = f.user("gb2", tree["v1"])
     admin = tree["admin"]
-    services.save_override(admin, exam, cadre, extra_minutes=30, close_at=START + timedelta(days=1),
+    setup.save_override(admin, exam, cadre, extra_minutes=30, close_at=START + timedelta(days=1),
                            extra_attempts=1, reason="住院，县司法局批准延期")
     db.session.commit()
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "exam.override"))
     assert "住院" in entry.summary and cadre.login in entry.summary
     clock.advance(hours=5)  # past the exam's close, inside the person's
     with pytest.raises(ServiceError, match="考试已结束"):
-        services.start_attempt(exam, other)
-    attempt, _ = services.start_attempt(exam, cadre)
+        sitting.start_attempt(exam, other)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     assert attempt.deadline == clock.now + timedelta(minutes=90)
     db.session.commit()
-    services.submit_attempt(attempt)
-    second, created = services.start_attempt(exam, cadre)
+    sitting.submit_attempt(attempt)
+    second, created = sitting.start_attempt(exam, cadre)
     assert created and second.attempt_no == 2
     db.session.commit()
-    services.submit_attempt(second)
+    sitting.submit_attempt(second)
     with pytest.raises(ServiceError, match="次数已用完"):
-        services.start_attempt(exam, cadre)
+        sitting.start_attempt(exam, cadre)
 
 
 def test_override_during_a_sitting_extends_it(make_exam, f, tree, clock):
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     db.session.commit()
-    services.save_override(tree["admin"], exam, cadre, extra_minutes=15, reason="网络故障中断")
+    setup.save_override(tree["admin"], exam, cadre, extra_minutes=15, reason="网络故障中断")
     db.session.commit()
     assert only_attempt(exam, cadre).deadline == START + timedelta(minutes=45)
 
@@ -155,14 +156,14 @@ def test_override_problems(make_exam, f, tree, clock, kwargs, message):
     exam = make_exam()
     cadre = f.user("gb1", tree["v1"])
     with pytest.raises(ServiceError, match=message):
-        services.save_override(tree["admin"], exam, cadre, **kwargs)
+        setup.save_override(tree["admin"], exam, cadre, **kwargs)
 
 
 def test_override_refused_outside_audience(make_exam, f, tree, clock):
     exam = make_exam()
     stranger = f.user("yi1", tree["v3"])
     with pytest.raises(ServiceError, match="参考范围"):
-        services.save_override(tree["admin"], exam, stranger, extra_minutes=5, reason="x")
+        setup.save_override(tree["admin"], exam, stranger, extra_minutes=5, reason="x")
 
 
 def test_unseen_questions_come_first(make_exam, f, tree, clock, qf):
@@ -171,7 +172,7 @@ def test_unseen_questions_come_first(make_exam, f, tree, clock, qf):
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20}, attempts_allowed=2, fill=False)
     cadre = f.user("gb1", tree["v1"])
     first = sit(exam, cadre, correct=5)
-    second, _ = services.start_attempt(exam, cadre)
+    second, _ = sitting.start_attempt(exam, cadre)
     seen = {i.question_id for i in first.items}
     assert seen.isdisjoint({i.question_id for i in second.items})
 
@@ -183,11 +184,11 @@ def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, 
     orders, option_orders = set(), set()
     for n in range(4):
         person = f.user(f"gb{n}", tree["v1"])
-        attempt, _ = services.start_attempt(exam, person)
+        attempt, _ = sitting.start_attempt(exam, person)
         db.session.commit()
         orders.add(tuple(i.question_id for i in attempt.items))
         for item in attempt.items:
-            question = db.session.get(services.Question, item.question_id)
+            question = db.session.get(Question, item.question_id)
             assert item.options[ord(item.key) - 65] == question.options[ord(question.answer) - 65]
             option_orders.add(tuple(item.options))
     assert len(orders) > 1
@@ -196,7 +197,7 @@ def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, 
 
 def test_judge_options_never_shuffled(make_exam, f, tree, clock):
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20})
-    attempt, _ = services.start_attempt(exam, f.user("gb1", tree["v1"]))
+    attempt, _ = sitting.start_attempt(exam, f.user("gb1", tree["v1"]))
     assert all(item.options == ["正确", "错误"] for item in attempt.items)
 
 
@@ -204,10 +205,10 @@ def test_paper_frozen_at_start_ignores_later_bank_edits(make_exam, f, tree, cloc
     """After a bank edit, does a started attempt keep its stem, options and key?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 50})
     cadre = f.user("gb1", tree["v1"])
-    attempt, _ = services.start_attempt(exam, cadre)
+    attempt, _ = sitting.start_attempt(exam, cadre)
     db.session.commit()
     item = attempt.items[0]
-    question = db.session.get(services.Question, item.question_id)
+    question = db.session.get(Question, item.question_id)
     stem, options, key = item.stem, list(item.options), item.key
     question.stem, question.options, question.answer = "改过的题干", ["甲", "乙", "丙", "丁"], "D"
     db.session.commit()
@@ -220,22 +221,22 @@ def test_variant_by_category_and_rank(make_exam, f, tree, clock, qf):
     """Do 领导干部 get their paper, 正科 rank its own, and everyone else the default one?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, publish=False)
     admin = tree["admin"]
-    hard = services.save_variant(admin, exam, None, name="领导干部卷", mode="blueprint", categories=["leading"],
+    hard = papers.save_variant(admin, exam, None, name="领导干部卷", mode="blueprint", categories=["leading"],
                                  ranks=[], points={"judge": 50})
     qf.many(3, "judge")
-    services.add_rule(admin, exam, hard, qtype="judge", count=2)
-    ranked = services.save_variant(admin, exam, None, name="正科卷", mode="blueprint", categories=[],
+    papers.add_rule(admin, exam, hard, qtype="judge", count=2)
+    ranked = papers.save_variant(admin, exam, None, name="正科卷", mode="blueprint", categories=[],
                                    ranks=["zhengke"], points={"multiple": 50})
     qf.many(3, "multiple")
-    services.add_rule(admin, exam, ranked, qtype="multiple", count=2)
-    services.publish(admin, exam)
+    papers.add_rule(admin, exam, ranked, qtype="multiple", count=2)
+    setup.publish(admin, exam)
     db.session.commit()
     leader = f.user("ld1", tree["v1"], category="leading", rank="zhengke")
     chief = f.user("zk1", tree["v1"], rank="zhengke")
     plain = f.user("gb1", tree["v1"])
-    assert {i.qtype for i in services.start_attempt(exam, leader)[0].items} == {"judge"}
-    assert {i.qtype for i in services.start_attempt(exam, chief)[0].items} == {"multiple"}
-    assert {i.qtype for i in services.start_attempt(exam, plain)[0].items} == {"single"}
+    assert {i.qtype for i in sitting.start_attempt(exam, leader)[0].items} == {"judge"}
+    assert {i.qtype for i in sitting.start_attempt(exam, chief)[0].items} == {"multiple"}
+    assert {i.qtype for i in sitting.start_attempt(exam, plain)[0].items} == {"single"}
 
 
 def test_blueprint_the_banks_cannot_fill_is_refused_naming_the_rule(make_exam, tree, clock, qf):
@@ -243,7 +244,7 @@ def test_blueprint_the_banks_cannot_fill_is_refused_naming_the_rule(make_exam, t
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, publish=False)
     qf.many(3, "judge", category="宪法/国家机构")
     with pytest.raises(ServiceError) as refused:
-        services.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=10, category="宪法")
+        papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=10, category="宪法")
     message = refused.value.messages[0]
     assert "第 2 条规则" in message and "判断题 10 道" in message and "分类“宪法”" in message and "只有 3 道" in message
 
@@ -255,14 +256,14 @@ def test_publish_refuses_when_bank_shrank(make_exam, tree, clock, qf):
     questions[0].status = "retired"
     db.session.commit()
     with pytest.raises(ServiceError) as refused:
-        services.publish(tree["admin"], exam)
+        setup.publish(tree["admin"], exam)
     assert any("第 1 条规则" in m and "还差 1 道" in m for m in refused.value.messages)
 
 
 def test_publish_refuses_wrong_total(make_exam, tree, clock):
     exam = make_exam(rules=[("single", 2)], points={"single": 20}, publish=False, full_marks=100)
     with pytest.raises(ServiceError, match="总分为 40 分，应等于满分 100 分"):
-        services.publish(tree["admin"], exam)
+        setup.publish(tree["admin"], exam)
 
 
 def test_system_and_unit_banks_usable_by_subtree_only(make_exam, tree, clock, qf):
@@ -273,9 +274,9 @@ def test_system_and_unit_banks_usable_by_subtree_only(make_exam, tree, clock, qf
     qf.many(2, "judge", bank=county_bank)
     qf.many(5, "judge", bank=yi_bank)
     with pytest.raises(ServiceError, match="只有 2 道"):
-        services.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=3)
+        papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=3)
     with pytest.raises(ServiceError, match="不能用于本单位"):
-        services.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=1, bank_id=yi_bank.id)
+        papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=1, bank_id=yi_bank.id)
 
 
 def test_fixed_paper(make_exam, f, tree, clock, qf):
@@ -283,12 +284,12 @@ def test_fixed_paper(make_exam, f, tree, clock, qf):
     exam = make_exam(rules=[("single", 1)], points={"single": 100}, publish=False)
     variant = exam.variants[0]
     chosen = qf.many(2, "single") + qf.many(1, "judge")
-    services.save_variant(tree["admin"], exam, variant, name="固定卷", mode="fixed", categories=[], ranks=[],
+    papers.save_variant(tree["admin"], exam, variant, name="固定卷", mode="fixed", categories=[], ranks=[],
                           points={"single": 40, "judge": 20})
-    services.add_fixed_questions(tree["admin"], exam, variant, [q.id for q in chosen])
-    services.publish(tree["admin"], exam)
+    papers.add_fixed_questions(tree["admin"], exam, variant, [q.id for q in chosen])
+    setup.publish(tree["admin"], exam)
     db.session.commit()
-    attempt, _ = services.start_attempt(exam, f.user("gb1", tree["v1"]))
+    attempt, _ = sitting.start_attempt(exam, f.user("gb1", tree["v1"]))
     assert sorted(i.question_id for i in attempt.items) == sorted(q.id for q in chosen)
     assert attempt.max_score == 100
 
@@ -296,17 +297,17 @@ def test_fixed_paper(make_exam, f, tree, clock, qf):
 def test_edit_locked_after_someone_started(make_exam, f, tree, clock):
     """After a start, is everything but the close times and description refused, with the reason?"""
     exam = make_exam()
-    services.start_attempt(exam, f.user("gb1", tree["v1"]))
+    sitting.start_attempt(exam, f.user("gb1", tree["v1"]))
     db.session.commit()
-    reason = services.lock_reason(exam)
+    reason = access.lock_reason(exam)
     assert "已有 1 人次开始作答" in reason
     with pytest.raises(ServiceError, match="只能修改截止时间"):
-        services.update_exam(tree["admin"], exam, {"time_limit": 10})
+        setup.update_exam(tree["admin"], exam, {"time_limit": 10})
     with pytest.raises(ServiceError, match="只能修改截止时间"):
-        services.add_rule(tree["admin"], exam, exam.variants[0], qtype="single", count=1)
+        papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="single", count=1)
     with pytest.raises(ServiceError, match="只能修改截止时间"):
-        services.unpublish(tree["admin"], exam)
-    services.update_exam(tree["admin"], exam, {"close_at": START + timedelta(days=5)})
+        setup.unpublish(tree["admin"], exam)
+    setup.update_exam(tree["admin"], exam, {"close_at": START + timedelta(days=5)})
     db.session.commit()
     assert exam.close_at == START + timedelta(days=5)
     assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "exam.update")) is not None
@@ -319,12 +320,12 @@ def test_audience_by_category_and_shufa(make_exam, f, tree, clock):
     not_shufa = f.user("ld2", tree["v1"], category="leading")
     general = f.user("gb1", tree["v1"], shufa=True)
     outside = f.user("yi1", tree["v3"], category="leading", shufa=True)
-    assert services.in_audience(exam, target)
-    assert not any(services.in_audience(exam, p) for p in (not_shufa, general, outside))
-    stmt = services.audience_users_stmt(exam)
+    assert access.in_audience(exam, target)
+    assert not any(access.in_audience(exam, p) for p in (not_shufa, general, outside))
+    stmt = access.audience_users_stmt(exam)
     assert [u.login for u in db.session.scalars(stmt)] == ["ld1"]
-    assert [e.id for e in db.session.scalars(services.exams_for_user_stmt(target))] == [exam.id]
-    assert list(db.session.scalars(services.exams_for_user_stmt(general))) == []
+    assert [e.id for e in db.session.scalars(access.exams_for_user_stmt(target))] == [exam.id]
+    assert list(db.session.scalars(access.exams_for_user_stmt(general))) == []
 
 
 @pytest.mark.parametrize("text, bands", [
@@ -333,12 +334,12 @@ def test_audience_by_category_and_shufa(make_exam, f, tree, clock):
     ("", []),
 ])
 def test_parse_bands(text, bands):
-    assert services.parse_bands(text) == bands
+    assert setup.parse_bands(text) == bands
 
 
 def test_parse_bands_refuses_nonsense():
     with pytest.raises(ServiceError, match="格式不对"):
-        services.parse_bands("优秀很好")
+        setup.parse_bands("优秀很好")
 
 
 @pytest.mark.parametrize("change, field", [
@@ -353,12 +354,12 @@ def test_exam_setting_problems(make_exam, tree, clock, change, field):
     """Is each bad setting reported on its own field?"""
     exam = make_exam(publish=False)
     with pytest.raises(ServiceError) as refused:
-        services.update_exam(tree["admin"], exam, {**_values(exam), **change})
+        setup.update_exam(tree["admin"], exam, {**_values(exam), **change})
     assert field in [f for f, _ in refused.value.problems]
 
 
 def _values(exam):
-    values = {key: getattr(exam, key) for key in services.EXAM_FIELDS if key not in ("categories", "bands")}
+    values = {key: getattr(exam, key) for key in setup.EXAM_FIELDS if key not in ("categories", "bands")}
     values.update(categories=exam.categories, bands=exam.bands, audience_ids=[u.id for u in exam.audience_units])
     return values
 
@@ -366,5 +367,5 @@ def _values(exam):
 def test_no_attempt_rows_for_people_outside_audience(make_exam, f, tree, clock):
     exam = make_exam()
     with pytest.raises(ServiceError, match="参考范围"):
-        services.start_attempt(exam, f.user("yi1", tree["v3"]))
+        sitting.start_attempt(exam, f.user("yi1", tree["v3"]))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0

@@ -2,7 +2,7 @@
 import pytest
 
 from examkit import only_attempt
-from quizapp.exams import services
+from quizapp.exams import sitting
 from quizapp.extensions import db
 
 
@@ -11,8 +11,8 @@ def two_attempts(make_exam, f, tree, clock):
     exam = make_exam()
     mine = f.user("gb1", tree["v1"])
     theirs = f.user("gb2", tree["v2"])
-    services.start_attempt(exam, mine)
-    services.start_attempt(exam, theirs)
+    sitting.start_attempt(exam, mine)
+    sitting.start_attempt(exam, theirs)
     db.session.commit()
     return exam, only_attempt(exam, mine), only_attempt(exam, theirs)
 
@@ -80,7 +80,7 @@ def test_organisers_see_their_subtree_only(client, make_exam, f, tree, clock):
     county_exam = make_exam(owner=tree["county"], audience=[tree["county"]], title="全县考试")
     jia_cadre = f.user("gb1", tree["v1"], name="甲乡人")
     f.user("gb3", tree["v3"], name="乙乡人")
-    attempt, _ = services.start_attempt(county_exam, jia_cadre)
+    attempt, _ = sitting.start_attempt(county_exam, jia_cadre)
     db.session.commit()
     f.user("zz2", tree["yi"], role="organiser")
     client.login("zz2")

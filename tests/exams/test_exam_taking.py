@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from examkit import START, answer_all_correctly, only_attempt, run_parallel, signed_in_clients
-from quizapp.exams import services
+from quizapp.exams import sitting
 from quizapp.exams.models import Attempt, AttemptItem, ExamResult
 from quizapp.extensions import db
 
@@ -194,10 +194,10 @@ def test_close_overdue_is_idempotent(runner, make_exam, f, tree, clock, app):
     exam = make_exam(time_limit=30)
     people = [f.user(f"gb{i}", tree["v1"]) for i in range(3)]
     for person in people:
-        attempt, _ = services.start_attempt(exam, person)
+        attempt, _ = sitting.start_attempt(exam, person)
         db.session.commit()
     first = db.session.scalar(sa.select(Attempt).where(Attempt.user_id == people[0].id))
-    services.save_answers(people[0], first.id, [{"position": 1, "response": first.items[0].key, "seq": 1}])
+    sitting.save_answers(people[0], first.id, [{"position": 1, "response": first.items[0].key, "seq": 1}])
     db.session.commit()
     clock.advance(minutes=20)
     result = runner.invoke(args=["exams", "close-overdue", "--json"])
@@ -216,16 +216,21 @@ def test_close_overdue_is_idempotent(runner, make_exam, f, tree, clock, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamResult)) == 3
 
 
-def test_reading_my_exams_finalises_overdue_attempt(client, make_exam, f, tree, clock):
-    """Does opening 我的考试 after the deadline close the attempt without waiting for cron?"""
+def test_my_exams_shows_overdue_attempt_as_collecting_until_the_sweep(client, runner, make_exam, f, tree, clock):
+    """After the deadline, does 我的考试 show the attempt as being collected (not closing it itself), and as
+    已完成 once the cron sweep has collected it?"""
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
     _start(client, exam)
     clock.advance(hours=1)
     page = client.get("/exams/").get_data(as_text=True)
+    assert only_attempt(exam, cadre).status == "open"
+    assert "时间已到，系统正在收卷" in page and "继续答题" not in page
+    runner.invoke(args=["exams", "close-overdue"])
+    page = client.get("/exams/").get_data(as_text=True)
     assert only_attempt(exam, cadre).status == "submitted"
-    assert "已完成" in page
+    assert "已完成" in page.split('id="done"')[1]
 
 
 def test_double_submit_gives_one_submission(client, make_exam, f, tree, clock):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from quizapp.bank.models import Bank, Question
 from quizapp.bank.qtypes import JUDGE_OPTIONS
-from quizapp.exams import services as exam_services
+from quizapp.exams import papers as exam_papers, setup as exam_setup, sitting as exam_sitting
 from quizapp.exams.models import AttemptItem
 from quizapp.extensions import db
 from quizapp.study import materials
@@ -98,11 +98,11 @@ class World:
             "makeup_close_at": makeup[1] if makeup else None, "makeup_attempts": 1, "shuffle_questions": False,
             "shuffle_options": False, "review_policy": "after_close",
         }
-        exam = exam_services.create_exam(self.admin, values)
+        exam = exam_setup.create_exam(self.admin, values)
         variant = exam.variants[0]
         variant.points = {"single": points, "multiple": points, "judge": points}
-        exam_services.add_rule(self.admin, exam, variant, qtype="judge", count=10, bank_id=bank.id)
-        exam_services.publish(self.admin, exam)
+        exam_papers.add_rule(self.admin, exam, variant, qtype="judge", count=10, bank_id=bank.id)
+        exam_setup.publish(self.admin, exam)
         db.session.commit()
         return exam
 
@@ -110,16 +110,16 @@ class World:
         """``user`` sits ``exam`` at ``when`` and scores ``score`` points (a multiple of the points per question)."""
         now = when or exam.open_at + timedelta(hours=1)
         self.clock.set(now)
-        attempt, _ = exam_services.start_attempt(exam, user, now)
+        attempt, _ = exam_sitting.start_attempt(exam, user, now)
         items = db.session.execute(sa.select(AttemptItem.position, AttemptItem.key)
                                    .where(AttemptItem.attempt_id == attempt.id)
                                    .order_by(AttemptItem.position)).all()
         right = round(score / (exam.full_marks / 10))
         answers = [{"position": position, "response": key if i < right else ("B" if key == "A" else "A"), "seq": 1}
                    for i, (position, key) in enumerate(items)]
-        exam_services.save_answers(user, attempt.id, answers, now)
+        exam_sitting.save_answers(user, attempt.id, answers, now)
         if submit:
-            exam_services.submit_attempt(attempt, now + timedelta(minutes=10))
+            exam_sitting.submit_attempt(attempt, now + timedelta(minutes=10))
         db.session.commit()
         return attempt
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from quizapp.exams import services as exam_services
+from quizapp.exams import sitting as exam_sitting
 from quizapp.reports import rollup
 from quizapp.reports.periods import Period
 
@@ -230,7 +230,7 @@ def test_overdue_attempts_are_finalised_before_figures(world, tree, client, f):
     client.login("pviewer")
     page = client.get("/reports/?period=2026-03")
     assert page.status_code == 200
-    assert exam_services.overdue_attempt_ids() == []
+    assert exam_sitting.overdue_attempt_ids() == []
     fig = world.figures(tree["county"], "2026-03")
     assert (fig.exam_sat, fig.exam_passed, fig.average) == (1, 1, 70.0)
 

@@ -1,0 +1,39 @@
+"""What the exam blueprints share: the role checks, and loading the exam or attempt a request names (or 404)."""
+from flask import abort
+from flask_login import current_user
+
+from ...common.auth import LEARNERS, MANAGERS, roles_required
+from ...extensions import db
+from ..access import in_audience, manageable, visible_to_manager
+from ..models import Exam
+from ..sitting import get_attempt_for
+
+examinee_required = roles_required(*LEARNERS)
+manager_required = roles_required(*MANAGERS)
+
+
+def exam_for_examinee(exam_id):
+    """A published exam whose audience includes the signed-in person."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or exam.status != "published" or not in_audience(exam, current_user):
+        abort(404)
+    return exam
+
+
+def own_attempt(attempt_id):
+    """The signed-in person's own attempt; someone else's id is simply not found."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def managed_exam(exam_id, *, write=False):
+    """An exam the signed-in organiser may read (``write``: may change) — otherwise not found."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None:
+        abort(404)
+    allowed = manageable(current_user, exam) if write else visible_to_manager(current_user, exam)
+    if not allowed:
+        abort(404)
+    return exam
