@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from quizapp import create_app
 from quizapp.extensions import db, limiter
 
-from factories import Factories
+from factories import START, Clock, Factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,8 +181,22 @@ def runner(app):
 
 @pytest.fixture
 def f(app):
-    """Factories that build real objects through the app's services."""
+    """Factories that build real objects through the app's services (tests/factories.py)."""
     return Factories()
+
+
+@pytest.fixture
+def clock_start():
+    """Where ``clock`` starts; a folder's conftest overrides this to suit its scenarios."""
+    return START
+
+
+@pytest.fixture
+def clock(app, clock_start):
+    """The app's clock, moved by hand (clock.set, clock.advance); every utcnow() in the app reads it."""
+    clock = Clock(clock_start)
+    app.config["CLOCK"] = clock
+    return clock
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ PASSWORD = "Passw0rd!x"
 
 
 @pytest.fixture
-def reports_world(app, tree, f):
-    clock = reportkit.Clock(reportkit.at(2026, 1, 1))
-    app.config["CLOCK"] = clock
+def reports_world(app, tree, f, clock):
+    clock.set(reportkit.at(2026, 1, 1))
     app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 0
     world = reportkit.World(tree, clock, f)
     people = {

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from examkit import START, only_attempt
+from examkit import only_attempt
+from factories import START
 from quizapp.audit.models import AuditEntry
 from quizapp.common.errors import ServiceError
 from quizapp.exams import queries, services
@@ -169,9 +170,9 @@ def _answer(person, attempt, responses):
     db.session.commit()
 
 
-def test_regrade_after_key_correction(make_exam, f, tree, clock, qf):
+def test_regrade_after_key_correction(make_exam, f, tree, clock):
     """After a key is corrected in the bank, does a regrade recompute scores and results, audited?"""
-    questions = qf.many(2, "single")
+    questions = f.questions(2, qtype="single")
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, fill=False, shuffle_options=False,
                      shuffle_questions=False)
     people = [f.user(f"gb{i}", tree["v1"]) for i in range(2)]
@@ -219,9 +220,9 @@ def test_regrade_with_an_exam_only_correction_via_the_page(client, make_exam, f,
     assert result.score == 20
 
 
-def test_item_statistics(client, make_exam, f, tree, clock, qf):
+def test_item_statistics(client, make_exam, f, tree, clock):
     """After close: correct rate, discrimination from 27% groups, option counts, and questions flagged for review."""
-    questions = qf.many(4, "single")  # key A each
+    questions = f.questions(4, qtype="single")  # key A each
     exam = make_exam(rules=[("single", 4)], points={"single": 25}, fill=False, shuffle_options=False,
                      shuffle_questions=False, close_at=START + timedelta(hours=3))
     people = [f.user(f"gb{i:02d}", tree["v1"]) for i in range(10)]

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from examkit import START, answer_all_correctly, only_attempt, run_parallel, signed_in_clients
+from examkit import answer_all_correctly, only_attempt, run_parallel, signed_in_clients
+from factories import START
 from quizapp.exams import services
 from quizapp.exams.models import Attempt, AttemptItem, ExamResult
 from quizapp.extensions import db
