@@ -1,4 +1,7 @@
 """The yearly roll-up: rebuilding, freshness, and the `flask reports` commands."""
+from datetime import timedelta
+from types import SimpleNamespace
+
 import openpyxl
 import sqlalchemy as sa
 
@@ -54,14 +57,31 @@ def test_freshness_by_age(world, tree, app):
 
 
 def test_refresh_keeps_a_recent_rebuild(world, tree):
-    """With if_older_than, a rebuild done moments ago (by another request) is kept."""
+    """With if_older_than, is a rebuild done moments ago (by another request) kept as it is, and an older one redone?"""
     world.person("pr4", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))
-    row = rollup.refresh(2026)
-    stamp = row.computed_at
-    world.clock.set(at(2026, 5, 1, 9) + (at(2026, 5, 1, 10) - at(2026, 5, 1, 9)) / 120)
+    stamp = rollup.refresh(2026).computed_at
+    before = _snapshot()
+    world.person("pr4b", tree["v2"])  # a change the kept roll-up must not pick up
+    world.clock.set(at(2026, 5, 1, 9) + timedelta(seconds=30))
     assert rollup.refresh(2026, if_older_than=60).computed_at == stamp
-    assert db.session.get(Refresh, 2026).duration_ms >= 0
+    assert _snapshot() == before
+    world.clock.set(at(2026, 5, 1, 9) + timedelta(seconds=90))
+    assert rollup.refresh(2026, if_older_than=60).computed_at == at(2026, 5, 1, 9) + timedelta(seconds=90)
+    assert _snapshot() != before
+
+
+def test_refresh_records_how_long_it_took(world, tree, runner, monkeypatch):
+    """Is a rebuild's own run time stored (it decides whether a page may rebuild) and told by the command?"""
+    world.person("pr9", tree["v1"])
+    ticks = iter([100.0, 101.5])
+    monkeypatch.setattr(rollup, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    world.clock.set(at(2026, 5, 1, 9))
+    result = runner.invoke(args=["reports", "refresh", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    assert "用时 1.5 秒" in result.output
+    db.session.expire_all()
+    assert db.session.get(Refresh, 2026).duration_ms == 1500
 
 
 def test_cli_refresh_and_annual(world, tree, runner):
