@@ -56,6 +56,7 @@ def test_organiser_sets_up_and_publishes_through_the_pages(client, f, tree, cloc
 
 
 def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock):
+    """Can an organiser add a 法律明白人 paper, see an unfillable rule refused with the shortfall, and not add a 2nd default?"""
     exam = make_exam(publish=False, owner=tree["jia"])
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
@@ -82,6 +83,7 @@ def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock):
 
 
 def test_fixed_paper_picker(client, make_exam, f, tree, clock):
+    """Does the fixed-paper picker find questions by text and add the chosen ones, in order, to a usable paper?"""
     exam = make_exam(publish=False, owner=tree["jia"])
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
@@ -130,6 +132,7 @@ def test_roster_export_and_absent_list(client, make_exam, f, tree, clock):
 
 
 def test_overrides_page_records_reason(client, make_exam, f, tree, clock):
+    """Does the 特殊安排 page require a reason, save time and attempts with it audited, and refuse an unknown login?"""
     exam = make_exam(owner=tree["jia"])
     f.user("gb1", tree["v1"], name="李明")
     f.user("zz1", tree["jia"], role="organiser")

@@ -63,6 +63,7 @@ def test_no_key_in_any_page_or_response_before_review(client, make_exam, f, tree
 
 
 def test_after_close_review_opens_when_window_closes(client, make_exam, f, tree, clock):
+    """With review after close, are keys hidden after submitting and shown once the exam window has closed?"""
     exam = make_exam(review_policy="after_close", close_at=START + timedelta(hours=3))
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -93,6 +94,7 @@ def test_after_close_waits_for_makeup_and_personal_closes(client, make_exam, f, 
 
 
 def test_immediate_review_shows_answers_after_submit(client, make_exam, f, tree, clock):
+    """With immediate review, is the key absent while sitting and shown, with 解析 and 未作答, right after submitting?"""
     exam = make_exam(review_policy="immediate")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -105,6 +107,7 @@ def test_immediate_review_shows_answers_after_submit(client, make_exam, f, tree,
 
 
 def test_score_only_never_shows_answers(client, make_exam, f, tree, clock):
+    """With score-only review, does the result page show score and band but never the keys, even a month later?"""
     exam = make_exam(review_policy="score")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -142,6 +145,7 @@ def test_wrong_answers_reach_the_mistake_book_once_review_opens(client, runner, 
 
 
 def test_immediate_review_records_mistakes_at_submit(client, make_exam, f, tree, clock):
+    """With immediate review, do just the missed questions enter the 错题本 at submit, once despite a double submit?"""
     exam = make_exam(review_policy="immediate")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -155,6 +159,7 @@ def test_immediate_review_records_mistakes_at_submit(client, make_exam, f, tree,
 
 
 def test_score_only_never_records_mistakes(client, make_exam, f, tree, clock):
+    """With score-only review, does nothing enter the 错题本, even after the window closes?"""
     exam = make_exam(review_policy="score", close_at=START + timedelta(hours=2))
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -221,7 +226,7 @@ def test_regrade_with_an_exam_only_correction_via_the_page(client, make_exam, f,
 
 
 def test_item_statistics(client, make_exam, f, tree, clock):
-    """After close: correct rate, discrimination from 27% groups, option counts, and questions flagged for review."""
+    """After close, are correct rates, 27%-group discrimination and option counts right, and weak questions flagged?"""
     questions = f.questions(4, qtype="single")  # key A each
     exam = make_exam(rules=[("single", 4)], points={"single": 25}, fill=False, shuffle_options=False,
                      shuffle_questions=False, close_at=START + timedelta(hours=3))
@@ -288,6 +293,7 @@ def test_certificate_and_public_verification(client, make_client, make_exam, f, 
 
 
 def test_results_page_lists_results(client, make_exam, f, tree, clock):
+    """Does 我的成绩 list a submitted exam with its score and band?"""
     exam = make_exam(title="十一月测试")
     cadre = f.user("gb1", tree["v1"])
     attempt, _ = services.start_attempt(exam, cadre)

@@ -36,6 +36,7 @@ def test_attempts_limit_and_best_counts(make_exam, f, tree, clock):
 
 
 def test_last_attempt_counts_when_set(make_exam, f, tree, clock):
+    """With counting 'last', does the last attempt decide score, pass and band even when an earlier one was better?"""
     exam = make_exam(attempts_allowed=2, counting="last")
     cadre = f.user("gb1", tree["v1"])
     f.sit(exam, cadre, correct=5)
@@ -88,6 +89,7 @@ def test_makeup_round_only_for_those_who_did_not_pass(make_exam, f, tree, clock)
 
 
 def test_makeup_deadline_capped_by_makeup_close(make_exam, f, tree, clock):
+    """Does a 补考 attempt started near the 补考 close end at that close rather than after the full time limit?"""
     exam = makeup_exam(make_exam)
     cadre = f.user("gb1", tree["v1"])
     clock.now = START + timedelta(days=3) - timedelta(minutes=10)
@@ -122,6 +124,7 @@ def test_overrides_extra_time_later_close_extra_attempt_audited(make_exam, f, tr
 
 
 def test_override_during_a_sitting_extends_it(make_exam, f, tree, clock):
+    """Do extra minutes granted while someone is sitting extend their running attempt's deadline?"""
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
     attempt, _ = services.start_attempt(exam, cadre)
@@ -137,6 +140,7 @@ def test_override_during_a_sitting_extends_it(make_exam, f, tree, clock):
     ({"reason": "x", "close_at": START}, "个人截止时间"),
 ])
 def test_override_problems(make_exam, f, tree, clock, kwargs, message):
+    """Are impossible or unexplained 特殊安排 refused with a message naming the problem?"""
     exam = make_exam()
     cadre = f.user("gb1", tree["v1"])
     with pytest.raises(ServiceError, match=message):
@@ -144,6 +148,7 @@ def test_override_problems(make_exam, f, tree, clock, kwargs, message):
 
 
 def test_override_refused_outside_audience(make_exam, f, tree, clock):
+    """Is a 特殊安排 for someone outside the exam's audience refused?"""
     exam = make_exam()
     stranger = f.user("yi1", tree["v3"])
     with pytest.raises(ServiceError, match="参考范围"):
@@ -180,9 +185,10 @@ def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, 
 
 
 def test_judge_options_never_shuffled(make_exam, f, tree, clock):
+    """With option shuffling on, does every 判断题 still read 正确 then 错误?"""
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20})
     attempt, _ = services.start_attempt(exam, f.user("gb1", tree["v1"]))
-    assert all(item.options == ["正确", "错误"] for item in attempt.items)
+    assert exam.shuffle_options and [item.options for item in attempt.items] == [["正确", "错误"]] * 5
 
 
 def test_paper_frozen_at_start_ignores_later_bank_edits(make_exam, f, tree, clock):
@@ -245,6 +251,7 @@ def test_publish_refuses_when_bank_shrank(make_exam, tree, clock, f):
 
 
 def test_publish_refuses_wrong_total(make_exam, tree, clock):
+    """Is publishing refused, with both figures, when the paper's total differs from the full marks?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 20}, publish=False, full_marks=100)
     with pytest.raises(ServiceError, match="总分为 40 分，应等于满分 100 分"):
         services.publish(tree["admin"], exam)
@@ -318,10 +325,12 @@ def test_audience_by_category_and_shufa(make_exam, f, tree, clock):
     ("", []),
 ])
 def test_parse_bands(text, bands):
+    """Are grade bands read from the ways organisers write them (；/，, colon or space, with or without 分)?"""
     assert services.parse_bands(text) == bands
 
 
 def test_parse_bands_refuses_nonsense():
+    """Is text that names no score refused as badly formatted?"""
     with pytest.raises(ServiceError, match="格式不对"):
         services.parse_bands("优秀很好")
 
@@ -349,6 +358,7 @@ def _values(exam):
 
 
 def test_no_attempt_rows_for_people_outside_audience(make_exam, f, tree, clock):
+    """When someone outside the audience tries to start, is it refused without leaving an attempt row behind?"""
     exam = make_exam()
     with pytest.raises(ServiceError, match="参考范围"):
         services.start_attempt(exam, f.user("yi1", tree["v3"]))

@@ -125,7 +125,8 @@ def test_record_outcomes_is_set_based(f, cadre, clock):
 
 
 def test_record_outcomes_refuses_an_unknown_source(cadre):
-    with pytest.raises(ValueError):
+    """Is a 错题本 source other than practice or exam refused rather than stored?"""
+    with pytest.raises(ValueError, match="unknown 错题本 source: homework"):
         services.record_outcomes(cadre, [(1, False)], "homework")
 
 

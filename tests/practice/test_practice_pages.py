@@ -205,8 +205,10 @@ def test_another_cadres_session_is_not_found(f, tree, cadre_client, make_client,
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
-    assert client.get("/practice/").status_code == 302
-    assert "/login" in client.get("/practice/mistakes").headers["Location"]
+    """Are signed-out visitors sent to the sign-in page from practice and the 错题本?"""
+    for url in ("/practice/", "/practice/mistakes"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
 def test_history_lists_sessions(f, cadre_client, clock):
@@ -219,9 +221,12 @@ def test_history_lists_sessions(f, cadre_client, clock):
 
 @pytest.mark.parametrize("tampered", [{"seq": "x"}, {"seq": ""}])
 def test_a_tampered_sequence_is_a_bad_request(f, cadre_client, tampered):
+    """Is an answer with a missing or non-numeric sequence a 400 that records nothing?"""
     f.question(f.bank())
     practice = start(cadre_client)
     assert cadre_client.post(f"/practice/{practice.id}/answer", {**tampered, "response": "A"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeAnswer)) == 0
+    assert fresh(practice).position == 0
 
 
 def test_two_simultaneous_submissions_record_one_answer(f, cadre, make_client, clock):

@@ -38,7 +38,7 @@ class World:
         return self.f.user(login, unit, **values)
 
     def deactivate(self, user, when):
-        """The admin deactivates ``user`` at ``when`` (through the accounts service, which stamps the clock's time)."""
+        """The admin deactivates ``user`` at ``when`` (the accounts service stamps the clock's time)."""
         self.clock.set(when)
         account_services.set_active(self.admin, user, False)
         db.session.commit()
