@@ -8,6 +8,7 @@ tests/conftest.py expose them: ``clock`` and ``f``.
 import functools
 import itertools
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from unittest import mock
 
 import sqlalchemy as sa
@@ -27,6 +28,8 @@ PASSWORD = "Passw0rd!x"
 # Where the clock starts unless a folder's conftest overrides the ``clock_start`` fixture.
 START = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 DEFAULT_BANK = "测试题库"
+# The actor for services that need one where a test has nobody in particular: audited as no one (the system).
+SYSTEM = SimpleNamespace(id=None, role="admin")
 _counter = itertools.count(1)
 
 
@@ -67,8 +70,10 @@ class Factories:
         db.session.commit()
         return unit
 
-    def user(self, login=None, unit=None, *, role="cadre", password=PASSWORD, must_change=False, **values):
-        """A person (a cadre unless ``role`` says otherwise) in ``unit``, or in a new unit of their own."""
+    def user(self, login=None, unit=None, *, role="cadre", password=PASSWORD, must_change=False, active=True,
+             **values):
+        """A person (a cadre unless ``role`` says otherwise) in ``unit``, or in a new unit of their own;
+        with ``active=False``, deactivated as an administrator would (stamped with the clock's time)."""
         login = login or f"user{next(_counter):04d}"
         if unit is None:
             unit = self.unit(f"单位{next(_counter)}")
@@ -76,11 +81,14 @@ class Factories:
                   "rank": values.pop("rank", "none"), "category": values.pop("category", "general"),
                   "shufa": values.pop("shufa", False), "title": values.pop("title", ""),
                   "phone": values.pop("phone", "")}
+        if values:
+            raise TypeError(f"f.user() does not set {sorted(values)}: add the field here, through the service")
         with mock.patch.object(services, "generate_password_hash", _cached_hash):
             user, _ = services.create_user(None, fields, password=password)
-        user.must_change_password = must_change
-        for key, value in values.items():
-            setattr(user, key, value)
+            if must_change:  # as after an administrator's reset, with a known password
+                services.set_password(user, password, must_change=True)
+        if not active:
+            services.set_active(SYSTEM, user, False)
         db.session.commit()
         return user
 
