@@ -29,7 +29,7 @@ PASSWORD = "Passw0rd!x"
 START = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 DEFAULT_BANK = "测试题库"
 # The actor for services that need one where a test has nobody in particular: audited as no one (the system).
-SYSTEM = SimpleNamespace(id=None, role="admin")
+SYSTEM = SimpleNamespace(id=None)
 _counter = itertools.count(1)
 
 
@@ -63,9 +63,12 @@ def _wrong(item):
 
 
 class Factories:
+    """The ``f`` fixture: builders that commit, so what they make is there for pages, threads and the CLI."""
+
     # ------------------------------------------------------------ units and people
 
     def unit(self, name, parent=None, kind="organ"):
+        """A unit under ``parent`` (None: a top-level unit), made by the system."""
         unit = services.create_unit(None, name, parent, kind)
         db.session.commit()
         return unit
