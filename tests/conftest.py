@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
@@ -17,9 +18,20 @@ from flask.testing import FlaskClient
 from quizapp import create_app
 from quizapp.extensions import db, limiter
 
-from factories import Factories
+from factories import START, Clock, Factories
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles. The suite runs on two workers on machines shared with other jobs, so time-based
+# checks (the per-example deadline, the too_slow health check) would report the machine's load, not the code.
+# "ci" also replays the same examples on every run (derandomize, no example database), so a red build is
+# reproducible from its log; "dev" explores new examples each run and remembers failures in .hypothesis/;
+# "thorough" is for an occasional deep run (HYPOTHESIS_PROFILE=thorough bin/test -k ...).
+_RELAXED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=200, derandomize=True, database=None, print_blob=True, **_RELAXED)
+settings.register_profile("dev", max_examples=100, **_RELAXED)
+settings.register_profile("thorough", max_examples=2000, **_RELAXED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 def pytest_configure(config):
@@ -181,8 +193,22 @@ def runner(app):
 
 @pytest.fixture
 def f(app):
-    """Factories that build real objects through the app's services."""
+    """Factories that build real objects through the app's services (tests/factories.py)."""
     return Factories()
+
+
+@pytest.fixture
+def clock_start():
+    """Where ``clock`` starts; a folder's conftest overrides this to suit its scenarios."""
+    return START
+
+
+@pytest.fixture
+def clock(app, clock_start):
+    """The app's clock, moved by hand (clock.set, clock.advance); every utcnow() in the app reads it."""
+    clock = Clock(clock_start)
+    app.config["CLOCK"] = clock
+    return clock
 
 
 @pytest.fixture

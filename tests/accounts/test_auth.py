@@ -146,10 +146,10 @@ def test_session_renewed_at_sign_in(client, f, tree):
 
 def test_session_survives_address_change(client, f, tree):
     """Does a cadre whose mobile network changes address mid-exam stay signed in?"""
-    f.user("gb01", tree["v1"])
+    f.user("gb01", tree["v1"], name="王建国")
     client.login("gb01", environ_base={"REMOTE_ADDR": "10.0.0.1"})
     response = client.get("/", environ_base={"REMOTE_ADDR": "10.9.9.9", "HTTP_USER_AGENT": "same"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "王建国" in response.get_data(as_text=True)
 
 
 def test_session_cookie_flags(client, f, tree):

@@ -99,7 +99,7 @@ def test_apply_refuses_a_plan_with_problems(tree):
     """Can a file with any bad row be applied? (must not: nothing is imported)"""
     plan = importer.plan_import(tree["admin"], xlsx([GOOD[0], ["", "", "", "", "", "", "", ""] + ["x"]]))
     before = _count()
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError, match="文件中有错误行"):
         importer.apply_import(tree["admin"], plan)
     assert _count() == before
 

@@ -1,10 +1,12 @@
 """The unit tree: create, rename, move with subtree, delete only when empty, and scope."""
+import pytest
 import sqlalchemy as sa
 
 from quizapp.accounts import services
 from quizapp.accounts.models import Unit
 from quizapp.accounts.scope import subtree_unit_ids
 from quizapp.audit.models import AuditEntry
+from quizapp.common.errors import ServiceError
 from quizapp.extensions import db
 
 
@@ -53,21 +55,21 @@ def test_move_carries_the_subtree(client, f, tree):
 
 
 def test_cannot_move_into_own_subtree(client, f, tree):
-    """Is moving a unit under its own descendant refused?"""
+    """Is a unit's own subtree left out of its move page's choices, so a post naming one changes nothing?"""
     client.login("admin01")
+    offered = client.get(f"/units/{tree['jia'].id}/move").get_data(as_text=True)
+    assert "乙乡" in offered and "一村两委" not in offered
     page = client.post(f"/units/{tree['jia'].id}/move", {"parent_id": tree["v1"].id}).get_data(as_text=True)
     assert _unit("甲乡").parent_id == tree["county"].id
-    assert "不能把单位移动到它自己或它的下级单位之下" in page or "不是有效的选择" in page
+    assert "不是有效的选择" in page
 
 
 def test_move_service_refuses_cycle(f, tree):
-    """Does the service itself refuse a cycle, whatever the form offers?"""
-    import pytest
-
-    from quizapp.common.errors import ServiceError
-
-    with pytest.raises(ServiceError):
+    """Does the service itself refuse a cycle, whatever the form offers (an admin, so no other rule applies)?"""
+    with pytest.raises(ServiceError, match="不能把单位移动到它自己或它的下级单位之下"):
         services.move_unit(tree["admin"], tree["jia"], tree["v1"])
+    with pytest.raises(ServiceError, match="不能把单位移动到它自己或它的下级单位之下"):
+        services.move_unit(tree["admin"], tree["jia"], tree["jia"])
 
 
 def test_delete_only_empty_units(client, f, tree):
@@ -101,17 +103,53 @@ def test_organiser_cannot_touch_other_township(client, f, tree):
     assert client.post(f"/units/{other}/delete").status_code == 404
     assert client.post(f"/units/{other}/edit", {"name": "x", "kind": "village"}).status_code == 404
     page = client.post("/units/new", {"name": "偷建", "kind": "organ", "parent_id": tree["yi"].id})
-    assert _unit("偷建") is None and page.status_code in (200, 404)
+    assert _unit("偷建") is None and "不是有效的选择" in page.get_data(as_text=True)
     listing = client.get("/units/").get_data(as_text=True)
     assert "一村两委" in listing and "三村两委" not in listing and "乙乡" not in listing
 
 
-def test_organiser_cannot_move_own_unit_out(client, f, tree):
-    """Can an organiser not move their own unit (escaping their scope) nor make top-level units?"""
+@pytest.mark.parametrize("unit, target", [("jia", "yi"), ("jia", "county"), ("v1", "v3"), ("v1", "yi")])
+def test_organiser_cannot_move_a_unit_out_of_their_scope(f, tree, unit, target):
+    """Is an organiser of 甲乡 refused, by the scope rule, a new parent outside 甲乡 (for 甲乡 itself or a unit below)?"""
+    organiser = f.user("org01", tree["jia"], role="organiser")
+    with pytest.raises(ServiceError, match="您无权管理该单位"):
+        services.move_unit(organiser, tree[unit], tree[target])
+    db.session.rollback()
+    assert _unit(tree[unit].name).parent_id == tree[unit].parent_id
+
+
+def test_organiser_moves_units_within_their_scope(client, f, tree):
+    """Can an organiser move a unit inside their scope, while the page offers no target outside it?"""
     f.user("org01", tree["jia"], role="organiser")
     client.login("org01")
-    client.post(f"/units/{tree['jia'].id}/move", {"parent_id": tree["v1"].id})
-    assert _unit("甲乡").parent_id == tree["county"].id
+    offered = client.get(f"/units/{tree['v1'].id}/move").get_data(as_text=True)
+    assert "二村两委" in offered and "乙乡" not in offered and "三村两委" not in offered
+    client.post(f"/units/{tree['v1'].id}/move", {"parent_id": tree["yi"].id})
+    assert _unit("一村两委").parent_id == tree["jia"].id
+    assert client.post(f"/units/{tree['v1'].id}/move", {"parent_id": tree["v2"].id}).status_code == 302
+    assert _unit("一村两委").parent_id == tree["v2"].id
+
+
+def test_organiser_cannot_move_their_own_unit(f, tree):
+    """Is an organiser's own unit refused with that reason, checked before the cycle its subtree would make?"""
+    organiser = f.user("org01", tree["jia"], role="organiser")
+    with pytest.raises(ServiceError, match="不能移动您本人所在的单位"):
+        services.move_unit(organiser, tree["jia"], tree["v1"])
+
+
+def test_only_admins_create_top_level_units(client, f, tree):
+    """Is an organiser refused a top-level unit, by the service and by the page, which offers no such choice?"""
+    organiser = f.user("org01", tree["jia"], role="organiser")
+    with pytest.raises(ServiceError, match="只有系统管理员可以创建顶级单位"):
+        services.create_unit(organiser, "新县", None, "county")
+    db.session.rollback()
+    client.login("org01")
+    assert "作为顶级单位" not in client.get("/units/new").get_data(as_text=True)
+    page = client.post("/units/new", {"name": "新县", "kind": "county", "parent_id": 0}).get_data(as_text=True)
+    assert _unit("新县") is None and "不是有效的选择" in page
+    services.create_unit(tree["admin"], "邻县", None, "county")
+    db.session.commit()
+    assert _unit("邻县").parent_id is None
 
 
 def test_leader_reads_tree_but_cannot_change_it(client, f, tree):

@@ -1,9 +1,6 @@
 """Fixtures for question-bank tests: organisers in two townships and banks; file builders live in bankfiles.py."""
 import pytest
 
-from quizapp.bank import services
-from quizapp.extensions import db
-
 
 @pytest.fixture
 def org(f, tree):
@@ -18,21 +15,15 @@ def other_org(f, tree):
 
 
 @pytest.fixture
-def jia_bank(tree):
-    bank = services.create_bank(None, "甲乡自建题库", tree["jia"])
-    db.session.commit()
-    return bank
+def jia_bank(f, tree):
+    return f.bank("甲乡自建题库", tree["jia"])
 
 
 @pytest.fixture
-def yi_bank(tree):
-    bank = services.create_bank(None, "乙乡题库", tree["yi"])
-    db.session.commit()
-    return bank
+def yi_bank(f, tree):
+    return f.bank("乙乡题库", tree["yi"])
 
 
 @pytest.fixture
-def system_bank(app):
-    bank = services.create_bank(None, "宪法", None)
-    db.session.commit()
-    return bank
+def system_bank(f):
+    return f.bank("宪法")

@@ -7,9 +7,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bank"))
 from bankfiles import GOOD_ROWS, make_xlsx, row  # noqa: E402  (tests/bank's file builders)
 
-from quizapp.bank import services  # noqa: E402
 from quizapp.bank.rows import COLUMNS  # noqa: E402
-from quizapp.extensions import db  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +15,7 @@ pytestmark = pytest.mark.browser
 def test_upload_preview_import_valid_rows_and_find_them(f, tree, page, live_server, sign_in, tmp_path):
     """Does an organiser see the bad rows in the preview, import the valid ones and find them in the list?"""
     f.user("zuzhi01", tree["jia"], role="organiser", name="卓玛", password="Zuzhi@2026")
-    bank = services.create_bank(None, "嘎木乡月考题库", tree["jia"])
-    db.session.commit()
+    bank = f.bank("嘎木乡月考题库", tree["jia"])
     file = tmp_path / "2025年度题库.xlsx"
     file.write_bytes(make_xlsx({"题库": [COLUMNS] + GOOD_ROWS + [row(stem=""), row(stem="单选两个答案（ ）", answer="AB")]},
                                merge_title="2025年度学法考试题库"))

@@ -1,46 +1,26 @@
 """A cadre sits an exam in Chromium: reload mid-way, answer offline, run out of time, and without JavaScript."""
-import hashlib
-import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from quizapp.bank.models import Bank, Question
-from quizapp.exams import papers, setup
 from quizapp.exams.models import Attempt, AttemptItem
 from quizapp.extensions import db
 
 pytestmark = pytest.mark.browser
-_serial = itertools.count(1)
 
 
-def _exam(tree, *, close_in=timedelta(days=1), questions=5, time_limit=60):
-    """A published exam for 甲乡 of ``questions`` 单选 (key A) × equal points, shuffling off for predictable pages."""
-    bank = Bank(name=f"浏览器测试题库{next(_serial)}")
-    db.session.add(bank)
-    db.session.flush()
-    for n in range(questions):
-        stem = f"浏览器测试第{n + 1}题（{bank.id}）"
-        db.session.add(Question(bank_id=bank.id, qtype="single", stem=stem, answer="A", tags=[],
-                                options=[f"正确选项{n + 1}", f"错误选项{n + 1}乙", f"错误选项{n + 1}丙"],
-                                explanation=f"解析{n + 1}", fingerprint=hashlib.sha256(stem.encode()).hexdigest()))
-    db.session.commit()
-    now = datetime.now(timezone.utc)
-    exam = setup.create_exam(tree["admin"], {
-        "title": "浏览器测试考试", "kind": "monthly", "period": "2026-11", "description": "", "unit_id": tree["county"].id,
-        "audience_ids": [tree["jia"].id], "open_at": now - timedelta(hours=1), "close_at": now + close_in,
-        "time_limit": time_limit, "required": True, "categories": [], "audience_shufa_only": False,
-        "full_marks": 100, "pass_mark": 60, "bands": [["优秀", 90], ["良好", 80], ["合格", 60]],
-        "multi_scoring": "all", "attempts_allowed": 1, "counting": "best", "unseen_first": True,
-        "makeup_enabled": False, "makeup_open_at": None, "makeup_close_at": None, "makeup_attempts": 1,
-        "shuffle_questions": False, "shuffle_options": False, "review_policy": "immediate"})
-    variant = exam.variants[0]
-    variant.points = {"single": 100 / questions}
-    papers.add_rule(tree["admin"], exam, variant, qtype="single", count=questions)
-    setup.publish(tree["admin"], exam)
-    db.session.commit()
-    return exam
+def _exam(f, tree, *, close_in=timedelta(days=1), questions=5, time_limit=60):
+    """A published exam for 甲乡 of ``questions`` 单选 (key A) × equal points, shuffling off for predictable pages.
+
+    Its window is in real time (no test clock): the page's own timer runs in the browser.
+    """
+    bank = f.bank()
+    f.questions(questions, bank=bank)
+    return f.exam(tree["admin"], owner=tree["county"], audience=[tree["jia"]], rules=[("single", questions)],
+                  points={"single": 100 / questions}, full_marks=100, bank=bank, title="浏览器测试考试",
+                  close_at=datetime.now(timezone.utc) + close_in, time_limit=time_limit, shuffle_questions=False,
+                  shuffle_options=False, review_policy="immediate")
 
 
 def _responses(user):
@@ -63,7 +43,7 @@ def _choose(page, letter):
 
 def test_take_exam_and_reload_midway(f, tree, page, live_server, sign_in):
     """Are answers saved as given, and after a reload still there with the same remaining time?"""
-    exam = _exam(tree)
+    exam = _exam(f, tree)
     cadre = f.user("gb0001", tree["v1"], name="王建国")
     sign_in("gb0001", "Passw0rd!x")
     _start(page, live_server, exam)
@@ -103,7 +83,7 @@ def test_take_exam_and_reload_midway(f, tree, page, live_server, sign_in):
 
 def test_answers_given_offline_are_sent_when_back_online(f, tree, context, page, live_server, sign_in):
     """Offline: are answers kept and shown 离线待发送, then saved when the connection returns?"""
-    exam = _exam(tree)
+    exam = _exam(f, tree)
     cadre = f.user("gb0002", tree["v1"])
     sign_in("gb0002", "Passw0rd!x")
     _start(page, live_server, exam)
@@ -131,7 +111,7 @@ def test_answers_given_offline_are_sent_when_back_online(f, tree, context, page,
 
 def test_timer_runs_out_and_the_page_submits(f, tree, page, live_server, sign_in):
     """When the time is up, does the page submit by itself with the saved answers?"""
-    exam = _exam(tree, close_in=timedelta(seconds=25))
+    exam = _exam(f, tree, close_in=timedelta(seconds=25))
     cadre = f.user("gb0003", tree["v1"])
     sign_in("gb0003", "Passw0rd!x")
     _start(page, live_server, exam)
@@ -147,7 +127,7 @@ def test_timer_runs_out_and_the_page_submits(f, tree, page, live_server, sign_in
 
 def test_exam_without_javascript(f, tree, browser, live_server):
     """With JavaScript off, can a cadre start, answer page by page, see unanswered ones listed and submit?"""
-    exam = _exam(tree, questions=12)
+    exam = _exam(f, tree, questions=12)
     cadre = f.user("gb0004", tree["v1"])
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 800}, locale="zh-CN")
     page = context.new_page()

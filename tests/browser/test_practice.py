@@ -3,30 +3,23 @@ import re
 
 import pytest
 
-from quizapp.bank.models import Bank, Question
-from quizapp.extensions import db
-
 pytestmark = pytest.mark.browser
 
 
-def make_questions():
-    bank = Bank(name="宪法题库")
-    db.session.add(bank)
-    db.session.flush()
+def make_questions(f):
+    """Five 单选 in a system bank, key A each; returns their stems."""
     stems = [f"第{n}道练习题：宪法规定的事项是（ ）。" for n in range(1, 6)]
+    bank = f.bank("宪法题库")
     for n, stem in enumerate(stems, 1):
-        db.session.add(Question(bank_id=bank.id, qtype="single", stem=stem, answer="A",
-                                options=[f"对的说法{n}", f"错的说法{n}", "无关的说法", "都不对"],
-                                explanation=f"第{n}题的解析。", category="宪法/总纲", law_name="《中华人民共和国宪法》",
-                                law_article="第二条", tags=[], fingerprint=f"browser{n}"))
-    db.session.commit()
+        f.question(bank, stem=stem, options=[f"对的说法{n}", f"错的说法{n}", "无关的说法", "都不对"],
+                   explanation=f"第{n}题的解析。")
     return stems
 
 
 def test_practise_miss_one_redo_twice_and_see_it_leave(f, tree, page, live_server, sign_in):
     """Does the whole practice and 错题本 loop work in a phone-sized browser?"""
     f.user("gb_browser", tree["v1"], name="练习干部")
-    stems = make_questions()
+    stems = make_questions(f)
     sign_in("gb_browser", "Passw0rd!x")
     page.wait_for_url(f"{live_server}/")
 

@@ -18,9 +18,8 @@ PASSWORD = "Passw0rd!x"
 
 
 @pytest.fixture
-def reports_world(app, tree, f):
-    clock = reportkit.Clock(reportkit.at(2026, 1, 1))
-    app.config["CLOCK"] = clock
+def reports_world(app, tree, f, clock):
+    clock.set(reportkit.at(2026, 1, 1))
     app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 0
     world = reportkit.World(tree, clock, f)
     people = {
@@ -45,7 +44,7 @@ def _table(page, selector):
 
 
 def test_leader_drills_down_and_prints_a_shufa_sheet(page, live_server, sign_in, reports_world, tree, tmp_path):
-    """Dashboard → 甲乡 → 一村两委's people → 述法 sheet → PDF, with charts drawn and figures matching tables."""
+    """Can a leader go dashboard → 甲乡 → 一村两委's people → 述法 sheet → PDF, charts drawn and matching the tables?"""
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -94,7 +93,7 @@ def test_leader_drills_down_and_prints_a_shufa_sheet(page, live_server, sign_in,
 
 
 def test_dashboard_reads_without_javascript(browser, live_server, reports_world):
-    """With JavaScript off the tables carry every figure; charts and the print button stay out of the way."""
+    """With JavaScript off, do the tables carry every figure while charts and the print button stay out of the way?"""
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     try:
         page = context.new_page()

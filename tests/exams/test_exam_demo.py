@@ -1,20 +1,20 @@
 """The demo's monthly test: published from the shipped template when the system banks can fill it."""
 import sqlalchemy as sa
 
-from examkit import START
+from factories import START
 from quizapp.exams import papers
 from quizapp.exams.demo import load_demo
 from quizapp.exams.models import Exam, ExamResult
 from quizapp.extensions import db
 
 
-def test_demo_exam_waits_for_the_banks_then_is_published_once(tree, qf, clock):
+def test_demo_exam_waits_for_the_banks_then_is_published_once(tree, f, clock):
     """Without banks, is the message clear and nothing created; with them, one 50-question exam, once?"""
     message = load_demo("甲乡", history_months=0)["exam"]
     assert "load-shipped" in message and db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 0
-    qf.many(25, "single")
-    qf.many(10, "multiple")
-    qf.many(15, "judge")
+    f.questions(25, qtype="single")
+    f.questions(10, qtype="multiple")
+    f.questions(15, qtype="judge")
     assert "已发布演示考试" in load_demo("甲乡", history_months=0)["exam"]
     db.session.commit()
     exam = db.session.scalar(sa.select(Exam))
@@ -27,13 +27,13 @@ def test_demo_exam_waits_for_the_banks_then_is_published_once(tree, qf, clock):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 1
 
 
-def test_demo_history_months_are_sat_through_the_services(f, tree, qf, clock):
+def test_demo_history_months_are_sat_through_the_services(f, tree, clock):
     """Do the demo's earlier months come with real graded sittings, so leaders' reports have figures?"""
     for n in range(6):
         f.user(f"demo{n}", tree["v1"])
-    qf.many(25, "single")
-    qf.many(10, "multiple")
-    qf.many(15, "judge")
+    f.questions(25, qtype="single")
+    f.questions(10, qtype="multiple")
+    f.questions(15, qtype="judge")
     messages = load_demo("甲乡", history_months=1)["exam"]
     db.session.commit()
     assert "2026年10月学法月度测试" in messages and "作答记录" in messages

@@ -5,7 +5,7 @@ from datetime import timedelta
 import openpyxl
 import sqlalchemy as sa
 
-from examkit import START
+from factories import START
 from quizapp.audit.models import AuditEntry
 from quizapp.exams import papers, sitting
 from quizapp.exams.models import Exam, ExamOverride
@@ -23,7 +23,7 @@ def _exam_form(tree, **changes):
     return data
 
 
-def test_organiser_sets_up_and_publishes_through_the_pages(client, f, tree, clock, qf, app):
+def test_organiser_sets_up_and_publishes_through_the_pages(client, f, tree, clock, app):
     """Can an organiser create an exam, apply the monthly template, see the shortfall, fill it, and publish?"""
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
@@ -36,16 +36,16 @@ def test_organiser_sets_up_and_publishes_through_the_pages(client, f, tree, cloc
     exam = db.session.scalar(sa.select(Exam))
     assert exam.open_at == START and exam.multi_scoring == "partial" and exam.status == "draft"
     variant = exam.variants[0]
-    qf.many(30, "single")
-    qf.many(12, "multiple")
-    qf.many(10, "judge")
+    f.questions(30, qtype="single")
+    f.questions(12, qtype="multiple")
+    f.questions(10, qtype="judge")
     applied = client.post(f"/manage/exams/{exam.id}/paper/variants/{variant.id}/template", {"template": "monthly"},
                           follow_redirects=True)
     text = applied.get_data(as_text=True)
     assert "已套用模板" in text and "判断题 15 道" in text and "只有 10 道" in text
     refused = client.post(f"/manage/exams/{exam.id}/publish", {}, follow_redirects=True).get_data(as_text=True)
     assert "还差 5 道" in refused
-    qf.many(5, "judge")
+    f.questions(5, qtype="judge")
     published = client.post(f"/manage/exams/{exam.id}/publish", {}, follow_redirects=True).get_data(as_text=True)
     assert "考试已发布" in published
     db.session.expire_all()
@@ -55,7 +55,8 @@ def test_organiser_sets_up_and_publishes_through_the_pages(client, f, tree, cloc
     assert "题量应在 1 到 200 之间" in rule.get_data(as_text=True)
 
 
-def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock, qf):
+def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock):
+    """Can an organiser add a 法律明白人 paper, see an unfillable rule refused with the shortfall, and not add a 2nd default?"""
     exam = make_exam(publish=False, owner=tree["jia"])
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
@@ -68,7 +69,7 @@ def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock, qf
     exam = db.session.get(Exam, exam.id)
     db.session.refresh(exam)
     light = exam.variants[1]
-    qf.many(5, "judge", category="民法典/婚姻家庭")
+    f.questions(5, qtype="judge", category="民法典/婚姻家庭")
     response = client.post(f"/manage/exams/{exam.id}/paper/variants/{light.id}/rules",
                            {"qtype": "judge", "count": "6", "bank_id": "0", "category": "民法典"},
                            follow_redirects=True).get_data(as_text=True)
@@ -81,15 +82,16 @@ def test_paper_page_variant_and_rule_forms(client, make_exam, f, tree, clock, qf
     assert "已有默认试卷" in duplicate.get_data(as_text=True)
 
 
-def test_fixed_paper_picker(client, make_exam, f, tree, clock, qf):
+def test_fixed_paper_picker(client, make_exam, f, tree, clock):
+    """Does the fixed-paper picker find questions by text and add the chosen ones, in order, to a usable paper?"""
     exam = make_exam(publish=False, owner=tree["jia"])
     f.user("zz1", tree["jia"], role="organiser")
     client.login("zz1")
     variant = exam.variants[0]
     client.post(f"/manage/exams/{exam.id}/paper/variants/{variant.id}",
                 {"name": "固定卷", "mode": "fixed", "points_single": "50"})
-    target = qf.question(qtype="single", stem="村民委员会每届任期几年（ ）。")
-    other = qf.question(qtype="single", stem="宪法日是哪一天（ ）。")
+    target = f.question(qtype="single", stem="村民委员会每届任期几年（ ）。")
+    other = f.question(qtype="single", stem="宪法日是哪一天（ ）。")
     found = client.get(f"/manage/exams/{exam.id}/paper?variant={variant.id}&search=1&q=村民委员会").get_data(as_text=True)
     assert "村民委员会每届任期" in found and "宪法日" not in found
     client.post(f"/manage/exams/{exam.id}/paper/variants/{variant.id}/questions",
@@ -130,6 +132,7 @@ def test_roster_export_and_absent_list(client, make_exam, f, tree, clock):
 
 
 def test_overrides_page_records_reason(client, make_exam, f, tree, clock):
+    """Does the 特殊安排 page require a reason, save time and attempts with it audited, and refuse an unknown login?"""
     exam = make_exam(owner=tree["jia"])
     f.user("gb1", tree["v1"], name="李明")
     f.user("zz1", tree["jia"], role="organiser")

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from examkit import START, only_attempt
+from examkit import only_attempt
+from factories import START
 
 from quizapp.exams import sitting
 from quizapp.exams.models import Attempt, Certificate, ExamResult

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from examkit import START, only_attempt
+from examkit import only_attempt
+from factories import START
 from quizapp.audit.models import AuditEntry
 from quizapp.bank.models import Question
 from quizapp.common.errors import ServiceError
@@ -63,6 +64,7 @@ def test_no_key_in_any_page_or_response_before_review(client, make_exam, f, tree
 
 
 def test_after_close_review_opens_when_window_closes(client, make_exam, f, tree, clock):
+    """With review after close, are keys hidden after submitting and shown once the exam window has closed?"""
     exam = make_exam(review_policy="after_close", close_at=START + timedelta(hours=3))
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -93,6 +95,7 @@ def test_after_close_waits_for_makeup_and_personal_closes(client, make_exam, f, 
 
 
 def test_immediate_review_shows_answers_after_submit(client, make_exam, f, tree, clock):
+    """With immediate review, is the key absent while sitting and shown, with 解析 and 未作答, right after submitting?"""
     exam = make_exam(review_policy="immediate")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -105,6 +108,7 @@ def test_immediate_review_shows_answers_after_submit(client, make_exam, f, tree,
 
 
 def test_score_only_never_shows_answers(client, make_exam, f, tree, clock):
+    """With score-only review, does the result page show score and band but never the keys, even a month later?"""
     exam = make_exam(review_policy="score")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -142,6 +146,7 @@ def test_wrong_answers_reach_the_mistake_book_once_review_opens(client, runner, 
 
 
 def test_immediate_review_records_mistakes_at_submit(client, make_exam, f, tree, clock):
+    """With immediate review, do just the missed questions enter the 错题本 at submit, once despite a double submit?"""
     exam = make_exam(review_policy="immediate")
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -155,6 +160,7 @@ def test_immediate_review_records_mistakes_at_submit(client, make_exam, f, tree,
 
 
 def test_score_only_never_records_mistakes(client, make_exam, f, tree, clock):
+    """With score-only review, does nothing enter the 错题本, even after the window closes?"""
     exam = make_exam(review_policy="score", close_at=START + timedelta(hours=2))
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -170,9 +176,9 @@ def _answer(person, attempt, responses):
     db.session.commit()
 
 
-def test_regrade_after_key_correction(make_exam, f, tree, clock, qf):
+def test_regrade_after_key_correction(make_exam, f, tree, clock):
     """After a key is corrected in the bank, does a regrade recompute scores and results, audited?"""
-    questions = qf.many(2, "single")
+    questions = f.questions(2, qtype="single")
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, fill=False, shuffle_options=False,
                      shuffle_questions=False)
     people = [f.user(f"gb{i}", tree["v1"]) for i in range(2)]
@@ -226,11 +232,11 @@ def test_regrade_with_an_exam_only_correction_via_the_page(client, make_exam, f,
     ("也许", "A", "无法识别答案“也许”：应填选项字母，如 B"),
     ("AB", "A", "单选题只能有一个答案"),
 ])
-def test_key_correction_reads_the_key_as_the_question_type_does(client, make_exam, f, tree, clock, qf, typed,
+def test_key_correction_reads_the_key_as_the_question_type_does(client, make_exam, f, tree, clock, typed,
                                                                  stored, message):
     """Is a corrected 单选 key read by the type registry (case and full-width folded), with an unreadable or
     invalid key refused with the type's own message and nothing regraded?"""
-    qf.many(2, "single")
+    f.questions(2, qtype="single")
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, fill=False, shuffle_options=False)
     cadre = f.user("gb1", tree["v1"])
     attempt, _ = sitting.start_attempt(exam, cadre)
@@ -244,9 +250,9 @@ def test_key_correction_reads_the_key_as_the_question_type_does(client, make_exa
     db.session.expire_all()
     assert db.session.get(AttemptItem, item.id).key == stored
 
-def test_item_statistics(client, make_exam, f, tree, clock, qf):
-    """After close: correct rate, discrimination from 27% groups, option counts, and questions flagged for review."""
-    questions = qf.many(4, "single")  # key A each
+def test_item_statistics(client, make_exam, f, tree, clock):
+    """After close, are correct rates, 27%-group discrimination and option counts right, and weak questions flagged?"""
+    questions = f.questions(4, qtype="single")  # key A each
     exam = make_exam(rules=[("single", 4)], points={"single": 25}, fill=False, shuffle_options=False,
                      shuffle_questions=False, close_at=START + timedelta(hours=3))
     people = [f.user(f"gb{i:02d}", tree["v1"]) for i in range(10)]
@@ -319,6 +325,7 @@ def test_certificate_and_public_verification(client, make_client, make_exam, f, 
 
 
 def test_results_page_lists_results(client, make_exam, f, tree, clock):
+    """Does 我的成绩 list a submitted exam with its score and band?"""
     exam = make_exam(title="十一月测试")
     cadre = f.user("gb1", tree["v1"])
     attempt, _ = sitting.start_attempt(exam, cadre)

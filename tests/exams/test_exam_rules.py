@@ -5,29 +5,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from examkit import START, only_attempt
+from examkit import only_attempt
+from factories import START
 from quizapp.audit.models import AuditEntry
 from quizapp.bank.models import Question
 from quizapp.common.errors import ServiceError
 from quizapp.exams import access, papers, setup, sitting
 from quizapp.exams.models import Attempt, AttemptItem, ExamResult
 from quizapp.extensions import db
-
-
-def sit(exam, person, *, correct=0, now=None):
-    """Start, answer ``correct`` questions right (the rest wrong) and submit; returns the attempt."""
-    attempt, _ = sitting.start_attempt(exam, person, now)
-    answers = []
-    for item in attempt.items:
-        right = len(answers) < correct
-        response = item.key if right else ("B" if item.key != "B" else "A")
-        if item.qtype == "multiple" and not right:
-            response = "A" if item.key != "A" else "B"
-        answers.append({"position": item.position, "response": response, "seq": 1})
-    sitting.save_answers(person, attempt.id, answers, now)
-    sitting.submit_attempt(attempt, now)
-    db.session.commit()
-    return attempt
 
 
 def result_of(exam, person):
@@ -39,10 +24,10 @@ def test_attempts_limit_and_best_counts(make_exam, f, tree, clock):
     """With 3 attempts and 'best', can a cadre sit three times, is the best kept, and is a fourth refused?"""
     exam = make_exam(attempts_allowed=3, counting="best")  # 5 questions × 20 points
     cadre = f.user("gb1", tree["v1"])
-    sit(exam, cadre, correct=4)
-    sit(exam, cadre, correct=2)
+    f.sit(exam, cadre, correct=4)
+    f.sit(exam, cadre, correct=2)
     assert result_of(exam, cadre).score == 80
-    third = sit(exam, cadre, correct=3)
+    third = f.sit(exam, cadre, correct=3)
     result = result_of(exam, cadre)
     assert (result.score, result.best_score, result.last_score, result.attempts_used) == (80, 80, 60, 3)
     assert result.band == "良好" and result.passed is True
@@ -52,10 +37,11 @@ def test_attempts_limit_and_best_counts(make_exam, f, tree, clock):
 
 
 def test_last_attempt_counts_when_set(make_exam, f, tree, clock):
+    """With counting 'last', does the last attempt decide score, pass and band even when an earlier one was better?"""
     exam = make_exam(attempts_allowed=2, counting="last")
     cadre = f.user("gb1", tree["v1"])
-    sit(exam, cadre, correct=5)
-    sit(exam, cadre, correct=1)
+    f.sit(exam, cadre, correct=5)
+    f.sit(exam, cadre, correct=1)
     result = result_of(exam, cadre)
     assert (result.score, result.best_score, result.passed, result.band) == (20, 100, False, "不合格")
 
@@ -81,14 +67,14 @@ def test_makeup_round_only_for_those_who_did_not_pass(make_exam, f, tree, clock)
     """In the 补考 window, may a failed or absent cadre sit once more, and is a passed cadre refused?"""
     exam = makeup_exam(make_exam)
     failed, passed, absent = (f.user(login, tree["v1"]) for login in ("gb1", "gb2", "gb3"))
-    sit(exam, failed, correct=1)
-    sit(exam, passed, correct=4)
+    f.sit(exam, failed, correct=1)
+    f.sit(exam, passed, correct=4)
     clock.advance(days=1, hours=1)  # between the rounds
     for person in (failed, absent):
         with pytest.raises(ServiceError, match="考试将于"):
             sitting.start_attempt(exam, person)
     clock.advance(days=1)
-    makeup = sit(exam, failed, correct=3, now=clock.now)
+    makeup = f.sit(exam, failed, correct=3, now=clock.now)
     assert makeup.is_makeup is True
     result = result_of(exam, failed)
     assert (result.score, result.passed, result.is_makeup) == (60, True, True)
@@ -104,6 +90,7 @@ def test_makeup_round_only_for_those_who_did_not_pass(make_exam, f, tree, clock)
 
 
 def test_makeup_deadline_capped_by_makeup_close(make_exam, f, tree, clock):
+    """Does a 补考 attempt started near the 补考 close end at that close rather than after the full time limit?"""
     exam = makeup_exam(make_exam)
     cadre = f.user("gb1", tree["v1"])
     clock.now = START + timedelta(days=3) - timedelta(minutes=10)
@@ -138,6 +125,7 @@ def test_overrides_extra_time_later_close_extra_attempt_audited(make_exam, f, tr
 
 
 def test_override_during_a_sitting_extends_it(make_exam, f, tree, clock):
+    """Do extra minutes granted while someone is sitting extend their running attempt's deadline?"""
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
     attempt, _ = sitting.start_attempt(exam, cadre)
@@ -153,6 +141,7 @@ def test_override_during_a_sitting_extends_it(make_exam, f, tree, clock):
     ({"reason": "x", "close_at": START}, "个人截止时间"),
 ])
 def test_override_problems(make_exam, f, tree, clock, kwargs, message):
+    """Are impossible or unexplained 特殊安排 refused with a message naming the problem?"""
     exam = make_exam()
     cadre = f.user("gb1", tree["v1"])
     with pytest.raises(ServiceError, match=message):
@@ -160,26 +149,27 @@ def test_override_problems(make_exam, f, tree, clock, kwargs, message):
 
 
 def test_override_refused_outside_audience(make_exam, f, tree, clock):
+    """Is a 特殊安排 for someone outside the exam's audience refused?"""
     exam = make_exam()
     stranger = f.user("yi1", tree["v3"])
     with pytest.raises(ServiceError, match="参考范围"):
         setup.save_override(tree["admin"], exam, stranger, extra_minutes=5, reason="x")
 
 
-def test_unseen_questions_come_first(make_exam, f, tree, clock, qf):
+def test_unseen_questions_come_first(make_exam, f, tree, clock):
     """On a second attempt, are questions not seen before drawn first?"""
-    qf.many(10, "judge")  # exactly twice the paper
+    f.questions(10, qtype="judge")  # exactly twice the paper
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20}, attempts_allowed=2, fill=False)
     cadre = f.user("gb1", tree["v1"])
-    first = sit(exam, cadre, correct=5)
+    first = f.sit(exam, cadre, correct=5)
     second, _ = sitting.start_attempt(exam, cadre)
     seen = {i.question_id for i in first.items}
     assert seen.isdisjoint({i.question_id for i in second.items})
 
 
-def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, tree, clock, qf):
+def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, tree, clock):
     """Do cadres get their own order, with each displayed key pointing at the bank's correct option text?"""
-    qf.many(10, "single")
+    f.questions(10, qtype="single")
     exam = make_exam(rules=[("single", 10)], points={"single": 10}, fill=False)
     orders, option_orders = set(), set()
     for n in range(4):
@@ -196,9 +186,10 @@ def test_questions_and_options_shuffled_per_cadre_but_keys_follow(make_exam, f, 
 
 
 def test_judge_options_never_shuffled(make_exam, f, tree, clock):
+    """With option shuffling on, does every 判断题 still read 正确 then 错误?"""
     exam = make_exam(rules=[("judge", 5)], points={"judge": 20})
     attempt, _ = sitting.start_attempt(exam, f.user("gb1", tree["v1"]))
-    assert all(item.options == ["正确", "错误"] for item in attempt.items)
+    assert exam.shuffle_options and [item.options for item in attempt.items] == [["正确", "错误"]] * 5
 
 
 def test_paper_frozen_at_start_ignores_later_bank_edits(make_exam, f, tree, clock):
@@ -217,17 +208,17 @@ def test_paper_frozen_at_start_ignores_later_bank_edits(make_exam, f, tree, cloc
     assert (fresh.stem, fresh.options, fresh.key) == (stem, options, key)
 
 
-def test_variant_by_category_and_rank(make_exam, f, tree, clock, qf):
+def test_variant_by_category_and_rank(make_exam, f, tree, clock):
     """Do 领导干部 get their paper, 正科 rank its own, and everyone else the default one?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, publish=False)
     admin = tree["admin"]
     hard = papers.save_variant(admin, exam, None, name="领导干部卷", mode="blueprint", categories=["leading"],
                                  ranks=[], points={"judge": 50})
-    qf.many(3, "judge")
+    f.questions(3, qtype="judge")
     papers.add_rule(admin, exam, hard, qtype="judge", count=2)
     ranked = papers.save_variant(admin, exam, None, name="正科卷", mode="blueprint", categories=[],
                                    ranks=["zhengke"], points={"multiple": 50})
-    qf.many(3, "multiple")
+    f.questions(3, qtype="multiple")
     papers.add_rule(admin, exam, ranked, qtype="multiple", count=2)
     setup.publish(admin, exam)
     db.session.commit()
@@ -239,19 +230,19 @@ def test_variant_by_category_and_rank(make_exam, f, tree, clock, qf):
     assert {i.qtype for i in sitting.start_attempt(exam, plain)[0].items} == {"single"}
 
 
-def test_blueprint_the_banks_cannot_fill_is_refused_naming_the_rule(make_exam, tree, clock, qf):
+def test_blueprint_the_banks_cannot_fill_is_refused_naming_the_rule(make_exam, tree, clock, f):
     """Is a rule asking for more questions than the banks hold refused, naming the rule and the shortfall?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 50}, publish=False)
-    qf.many(3, "judge", category="宪法/国家机构")
+    f.questions(3, qtype="judge", category="宪法/国家机构")
     with pytest.raises(ServiceError) as refused:
         papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=10, category="宪法")
     message = refused.value.messages[0]
     assert "第 2 条规则" in message and "判断题 10 道" in message and "分类“宪法”" in message and "只有 3 道" in message
 
 
-def test_publish_refuses_when_bank_shrank(make_exam, tree, clock, qf):
+def test_publish_refuses_when_bank_shrank(make_exam, tree, clock, f):
     """If questions were retired after the rule was added, does publishing name the rule that can no longer be filled?"""
-    questions = qf.many(4, "single")
+    questions = f.questions(4, qtype="single")
     exam = make_exam(rules=[("single", 4)], points={"single": 25}, publish=False, fill=False)
     questions[0].status = "retired"
     db.session.commit()
@@ -261,29 +252,30 @@ def test_publish_refuses_when_bank_shrank(make_exam, tree, clock, qf):
 
 
 def test_publish_refuses_wrong_total(make_exam, tree, clock):
+    """Is publishing refused, with both figures, when the paper's total differs from the full marks?"""
     exam = make_exam(rules=[("single", 2)], points={"single": 20}, publish=False, full_marks=100)
     with pytest.raises(ServiceError, match="总分为 40 分，应等于满分 100 分"):
         setup.publish(tree["admin"], exam)
 
 
-def test_system_and_unit_banks_usable_by_subtree_only(make_exam, tree, clock, qf):
+def test_system_and_unit_banks_usable_by_subtree_only(make_exam, tree, clock, f):
     """Can an exam of 甲乡 draw from a county bank and a system bank, but not from 乙乡's bank?"""
     exam = make_exam(owner=tree["jia"], rules=[("single", 1)], points={"single": 100}, publish=False)
-    county_bank = qf.bank("县题库", tree["county"])
-    yi_bank = qf.bank("乙乡题库", tree["yi"])
-    qf.many(2, "judge", bank=county_bank)
-    qf.many(5, "judge", bank=yi_bank)
+    county_bank = f.bank("县题库", tree["county"])
+    yi_bank = f.bank("乙乡题库", tree["yi"])
+    f.questions(2, qtype="judge", bank=county_bank)
+    f.questions(5, qtype="judge", bank=yi_bank)
     with pytest.raises(ServiceError, match="只有 2 道"):
         papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=3)
     with pytest.raises(ServiceError, match="不能用于本单位"):
         papers.add_rule(tree["admin"], exam, exam.variants[0], qtype="judge", count=1, bank_id=yi_bank.id)
 
 
-def test_fixed_paper(make_exam, f, tree, clock, qf):
+def test_fixed_paper(make_exam, f, tree, clock):
     """Does a fixed paper give everyone exactly the chosen questions?"""
     exam = make_exam(rules=[("single", 1)], points={"single": 100}, publish=False)
     variant = exam.variants[0]
-    chosen = qf.many(2, "single") + qf.many(1, "judge")
+    chosen = f.questions(2, qtype="single") + f.questions(1, qtype="judge")
     papers.save_variant(tree["admin"], exam, variant, name="固定卷", mode="fixed", categories=[], ranks=[],
                           points={"single": 40, "judge": 20})
     papers.add_fixed_questions(tree["admin"], exam, variant, [q.id for q in chosen])
@@ -334,10 +326,12 @@ def test_audience_by_category_and_shufa(make_exam, f, tree, clock):
     ("", []),
 ])
 def test_parse_bands(text, bands):
+    """Are grade bands read from the ways organisers write them (；/，, colon or space, with or without 分)?"""
     assert setup.parse_bands(text) == bands
 
 
 def test_parse_bands_refuses_nonsense():
+    """Is text that names no score refused as badly formatted?"""
     with pytest.raises(ServiceError, match="格式不对"):
         setup.parse_bands("优秀很好")
 
@@ -365,6 +359,7 @@ def _values(exam):
 
 
 def test_no_attempt_rows_for_people_outside_audience(make_exam, f, tree, clock):
+    """When someone outside the audience tries to start, is it refused without leaving an attempt row behind?"""
     exam = make_exam()
     with pytest.raises(ServiceError, match="参考范围"):
         sitting.start_attempt(exam, f.user("yi1", tree["v3"]))

@@ -40,6 +40,7 @@ def test_another_cadres_attempt_is_not_found_anywhere(client, two_attempts):
 
 
 def test_exam_outside_audience_or_draft_is_not_found(client, make_exam, f, tree, clock):
+    """Is an exam outside a cadre's audience, or a draft, a 404 on every page and API and absent from their list?"""
     exam = make_exam()
     draft = make_exam(publish=False)
     f.user("yi1", tree["v3"])
@@ -57,6 +58,7 @@ def test_exam_outside_audience_or_draft_is_not_found(client, make_exam, f, tree,
 
 @pytest.mark.parametrize("role", ["cadre", "leader"])
 def test_management_pages_hidden_from_cadres_and_leaders(client, make_exam, f, tree, clock, role):
+    """Is every exam management page and action a 404 for a cadre or a leader?"""
     exam = make_exam()
     f.user("p1", tree["jia"], role=role)
     client.login("p1")
@@ -68,6 +70,7 @@ def test_management_pages_hidden_from_cadres_and_leaders(client, make_exam, f, t
 
 
 def test_admin_is_not_an_examinee(client, make_exam, tree, clock):
+    """Is an administrator, who belongs to no audience, refused the exam list and the start API?"""
     exam = make_exam(audience=[tree["county"]])
     client.login("admin01")
     assert client.get("/exams/").status_code == 404
@@ -100,8 +103,8 @@ def test_organisers_see_their_subtree_only(client, make_exam, f, tree, clock):
 
 
 def test_anonymous_is_sent_to_sign_in(client, make_exam, clock):
+    """Are pages and the exam API sent to the sign-in page, which the exam script treats as signed out?"""
     exam = make_exam()
-    assert client.get("/exams/").status_code == 302
-    assert client.get(f"/exams/{exam.id}").status_code == 302
-    response = client.get("/api/exams/attempts/1/state")
-    assert response.status_code in (302, 401)
+    for url in ("/exams/", f"/exams/{exam.id}", "/api/exams/attempts/1/state"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from examkit import START
+from factories import START
 
 from quizapp.common.errors import ServiceError
 from quizapp.exams import setup

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from examkit import START, answer_all_correctly, only_attempt, run_parallel, signed_in_clients
+from examkit import answer_all_correctly, only_attempt, run_parallel, signed_in_clients
+from factories import START
 from quizapp.exams import sitting
 from quizapp.exams.models import Attempt, AttemptItem, ExamResult
 from quizapp.extensions import db
@@ -92,6 +93,7 @@ def test_old_save_arriving_late_never_overwrites_newer(client, make_exam, f, tre
 
 
 def test_mark_for_review_is_stored(client, make_exam, f, tree, clock):
+    """Is a question marked for review (without an answer) kept in the attempt's state?"""
     exam = make_exam()
     f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -116,6 +118,7 @@ def test_invalid_saves_are_refused(client, make_exam, f, tree, clock):
 
 
 def test_save_without_csrf_header_is_refused(client, make_exam, f, tree, clock):
+    """Is an answer save without the CSRF header refused with a message telling the cadre to refresh?"""
     exam = make_exam()
     f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -284,6 +287,7 @@ def test_ten_parallel_starts_create_one_attempt(app, client, make_exam, f, tree,
 
 
 def test_page_leaves_are_counted(client, make_exam, f, tree, clock):
+    """Are the times a cadre leaves the exam page added up and kept on their result?"""
     exam = make_exam()
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -380,6 +384,7 @@ def test_no_javascript_page_after_time_goes_to_result(client, make_exam, f, tree
 
 
 def test_start_requires_confirmation(client, make_exam, f, tree, clock):
+    """Is starting refused until the cadre ticks the confirmation, on the page and the API, with no attempt made?"""
     exam = make_exam()
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")

@@ -13,18 +13,18 @@ def drawn(user, **choices):
     return set(practice.question_ids)
 
 
-def test_only_banks_of_the_cadres_unit_and_above_are_used(f, tree, qf, cadre):
+def test_only_banks_of_the_cadres_unit_and_above_are_used(f, tree, cadre):
     """Does a cadre in 一村 draw from system, county, 甲乡 and own-village banks, never from 乙乡 or 二村?"""
     usable = {
-        qf.question(qf.bank("系统题库")).id,
-        qf.question(qf.bank("县题库", tree["county"])).id,
-        qf.question(qf.bank("甲乡题库", tree["jia"])).id,
-        qf.question(qf.bank("一村题库", tree["v1"])).id,
+        f.question(f.bank("系统题库")).id,
+        f.question(f.bank("县题库", tree["county"])).id,
+        f.question(f.bank("甲乡题库", tree["jia"])).id,
+        f.question(f.bank("一村题库", tree["v1"])).id,
     }
     foreign = {
-        qf.question(qf.bank("乙乡题库", tree["yi"])).id,
-        qf.question(qf.bank("三村题库", tree["v3"])).id,
-        qf.question(qf.bank("二村题库", tree["v2"])).id,
+        f.question(f.bank("乙乡题库", tree["yi"])).id,
+        f.question(f.bank("三村题库", tree["v3"])).id,
+        f.question(f.bank("二村题库", tree["v2"])).id,
     }
     for _ in range(3):
         ids = drawn(cadre)
@@ -33,48 +33,48 @@ def test_only_banks_of_the_cadres_unit_and_above_are_used(f, tree, qf, cadre):
     assert services.practisable_count(cadre) == 4
 
 
-def test_retired_and_ungradable_questions_are_not_drawn(qf, cadre):
+def test_retired_and_ungradable_questions_are_not_drawn(f, cadre):
     """Are retired questions left out of practice?"""
-    bank = qf.bank()
-    active = qf.question(bank)
-    qf.question(bank, status="retired")
+    bank = f.bank()
+    active = f.question(bank)
+    f.question(bank, status="retired")
     assert drawn(cadre) == {active.id}
 
 
-def test_category_filter_takes_the_subtree_and_respects_path_boundaries(qf, cadre):
+def test_category_filter_takes_the_subtree_and_respects_path_boundaries(f, cadre):
     """Does 宪法 include 宪法/国家机构 but not a sibling category that merely starts with the same characters?"""
-    bank = qf.bank()
-    top = qf.question(bank, category="宪法")
-    organ = qf.question(bank, category="宪法/国家机构")
-    township = qf.question(bank, category="宪法/国家机构/乡镇人大")
-    qf.question(bank, category="宪法学习")
-    qf.question(bank, category="民法典/婚姻家庭")
+    bank = f.bank()
+    top = f.question(bank, category="宪法")
+    organ = f.question(bank, category="宪法/国家机构")
+    township = f.question(bank, category="宪法/国家机构/乡镇人大")
+    f.question(bank, category="宪法学习")
+    f.question(bank, category="民法典/婚姻家庭")
     assert drawn(cadre, category="宪法") == {top.id, organ.id, township.id}
     assert drawn(cadre, category="宪法/国家机构") == {organ.id, township.id}
 
 
-def test_like_wildcards_in_a_category_are_literal(qf, cadre):
+def test_like_wildcards_in_a_category_are_literal(f, cadre):
     """Is a % or _ in a chosen category matched literally, not as a wildcard?"""
-    bank = qf.bank()
-    literal = qf.question(bank, category="专题_2026/第一期")
-    qf.question(bank, category="专题x2026/第一期")
+    bank = f.bank()
+    literal = f.question(bank, category="专题_2026/第一期")
+    f.question(bank, category="专题x2026/第一期")
     assert drawn(cadre, category="专题_2026") == {literal.id}
 
 
-def test_law_and_type_filters(qf, cadre):
+def test_law_and_type_filters(f, cadre):
     """Do the law and question-type choices narrow the draw, alone and together?"""
-    bank = qf.bank()
-    civil_single = qf.question(bank, law_name="《中华人民共和国民法典》", category="民法典/总则")
-    civil_judge = qf.question(bank, qtype="judge", answer="B", law_name="《中华人民共和国民法典》",
+    bank = f.bank()
+    civil_single = f.question(bank, law_name="《中华人民共和国民法典》", category="民法典/总则")
+    civil_judge = f.question(bank, qtype="judge", answer="B", law_name="《中华人民共和国民法典》",
                               category="民法典/总则")
-    qf.question(bank, law_name="《中华人民共和国宪法》")
+    f.question(bank, law_name="《中华人民共和国宪法》")
     assert drawn(cadre, law="《中华人民共和国民法典》") == {civil_single.id, civil_judge.id}
     assert drawn(cadre, law="《中华人民共和国民法典》", qtype="judge") == {civil_judge.id}
 
 
-def test_count_is_honoured_and_random(qf, cadre):
+def test_count_is_honoured_and_random(f, cadre):
     """Does a session hold exactly N distinct questions, and do two sessions differ in order or choice?"""
-    qf.many(qf.bank(), 30)
+    f.questions(30, bank=f.bank())
     orders = set()
     for _ in range(5):
         practice, requested = services.start_session(cadre, count="10")
@@ -84,9 +84,9 @@ def test_count_is_honoured_and_random(qf, cadre):
     assert len(orders) > 1
 
 
-def test_fewer_questions_than_asked_gives_what_there_is(qf, cadre):
+def test_fewer_questions_than_asked_gives_what_there_is(f, cadre):
     """With 3 matching questions and 20 asked for, does the session hold the 3 (and report the 20 asked)?"""
-    made = {q.id for q in qf.many(qf.bank(), 3)}
+    made = {q.id for q in f.questions(3, bank=f.bank())}
     practice, requested = services.start_session(cadre, count=20)
     assert (practice.total, requested) == (3, 20)
     assert set(practice.question_ids) == made
@@ -98,21 +98,21 @@ def test_fewer_questions_than_asked_gives_what_there_is(qf, cadre):
     ({"qtype": "essay"}, "请选择题型。"),
     ({"category": "不存在的分类"}, "没有符合条件的题目"),
 ])
-def test_refusals_are_explained(qf, cadre, choices, message):
+def test_refusals_are_explained(f, cadre, choices, message):
     """Is an impossible choice refused with a Chinese message, creating nothing?"""
-    qf.question(qf.bank())
+    f.question(f.bank())
     with pytest.raises(ServiceError) as error:
         services.start_session(cadre, **choices)
     assert message in str(error.value)
 
 
-def test_category_tree_and_law_counts_only_show_usable_questions(qf, tree, cadre):
+def test_category_tree_and_law_counts_only_show_usable_questions(f, tree, cadre):
     """Does the browsable tree count only the questions this cadre may practise?"""
-    mine = qf.bank(unit=tree["jia"])
-    qf.question(mine, category="宪法/国家机构")
-    qf.question(mine, category="宪法/总纲")
-    qf.question(mine, category="宪法/总纲", status="retired")
-    qf.question(qf.bank(unit=tree["yi"]), category="民法典/继承", law_name="《中华人民共和国民法典》")
+    mine = f.bank(unit=tree["jia"])
+    f.question(mine, category="宪法/国家机构")
+    f.question(mine, category="宪法/总纲")
+    f.question(mine, category="宪法/总纲", status="retired")
+    f.question(f.bank(unit=tree["yi"]), category="民法典/继承", law_name="《中华人民共和国民法典》")
     tree_ = services.category_tree(cadre)
     assert [(n["name"], n["count"]) for n in tree_] == [("宪法", 2)]
     assert services.law_counts(cadre) == [("《中华人民共和国宪法》", 2)]

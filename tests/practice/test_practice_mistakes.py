@@ -29,9 +29,9 @@ def redo_one(client, question, response):
     return client.get(location).get_data(as_text=True)
 
 
-def test_wrong_in_practice_lands_in_the_book_and_two_corrects_take_it_out(qf, cadre, cadre_client, clock):
+def test_wrong_in_practice_lands_in_the_book_and_two_corrects_take_it_out(f, cadre, cadre_client, clock):
     """Does a missed question show in the 错题本, stay after one correct redo, and leave after the second?"""
-    question = qf.question(qf.bank(), stem="村民委员会每届任期（ ）年。", answer="C")
+    question = f.question(f.bank(), stem="村民委员会每届任期（ ）年。", answer="C")
     practice = start(cadre_client)
     answer(cadre_client, practice, 0, "A")
     entry = entry_of(cadre, question)
@@ -53,9 +53,9 @@ def test_wrong_in_practice_lands_in_the_book_and_two_corrects_take_it_out(qf, ca
     assert question.stem in cadre_client.get("/practice/mistakes?status=mastered").get_data(as_text=True)
 
 
-def test_a_correct_answer_in_ordinary_practice_also_counts(qf, cadre, cadre_client, clock):
+def test_a_correct_answer_in_ordinary_practice_also_counts(f, cadre, cadre_client, clock):
     """Do correct answers in ordinary practice (not only 重做) count towards leaving, and a miss reset them?"""
-    question = qf.question(qf.bank(), answer="B")
+    question = f.question(f.bank(), answer="B")
     for response in ("A", "B", "A", "B"):
         practice = start(cadre_client)
         answer(cadre_client, practice, 0, response)
@@ -67,10 +67,10 @@ def test_a_correct_answer_in_ordinary_practice_also_counts(qf, cadre, cadre_clie
     assert entry_of(cadre, question).status == "mastered"
 
 
-def test_record_outcomes_from_exams(qf, cadre, clock):
+def test_record_outcomes_from_exams(f, cadre, clock):
     """Do exam outcomes add misses (source 考试), count a repeated miss, reset the streak, and ignore right answers?"""
-    bank = qf.bank()
-    q1, q2, q3 = qf.many(bank, 3)
+    bank = f.bank()
+    q1, q2, q3 = f.questions(3, bank=bank)
     services.record_outcomes(cadre, [(q1.id, False), (q2.id, True), (q3.id, False)], "exam")
     db.session.commit()
     assert entry_of(cadre, q2) is None
@@ -89,9 +89,9 @@ def test_record_outcomes_from_exams(qf, cadre, clock):
     assert entry_of(cadre, q3).wrong_count == 2
 
 
-def test_record_outcomes_applies_a_question_answered_twice_in_order(qf, cadre, clock):
+def test_record_outcomes_applies_a_question_answered_twice_in_order(f, cadre, clock):
     """Within one call, is a question's run of answers applied in the order given?"""
-    question = qf.question(qf.bank())
+    question = f.question(f.bank())
     states = services.record_outcomes(cadre, [(question.id, False), (question.id, True), (question.id, True)],
                                       "exam")
     assert states[question.id].status == "mastered"
@@ -102,9 +102,9 @@ def test_record_outcomes_applies_a_question_answered_twice_in_order(qf, cadre, c
     assert (back.status, back.wrong_count, back.source) == ("open", 2, "practice")
 
 
-def test_record_outcomes_is_set_based(qf, cadre, clock):
+def test_record_outcomes_is_set_based(f, cadre, clock):
     """Does a 40-question exam cost a fixed handful of statements (one read, one insert, one update)?"""
-    ids = [q.id for q in qf.many(qf.bank(), 40)]
+    ids = [q.id for q in f.questions(40, bank=f.bank())]
     services.record_outcomes(cadre, [(qid, False) for qid in ids[:10]], "exam")
     db.session.commit()
     user_id = cadre.id
@@ -125,16 +125,17 @@ def test_record_outcomes_is_set_based(qf, cadre, clock):
 
 
 def test_record_outcomes_refuses_an_unknown_source(cadre):
-    with pytest.raises(ValueError):
+    """Is a 错题本 source other than practice or exam refused rather than stored?"""
+    with pytest.raises(ValueError, match="unknown 错题本 source: homework"):
         services.record_outcomes(cadre, [(1, False)], "homework")
 
 
-def test_book_filters_and_counts(qf, cadre, cadre_client, clock):
+def test_book_filters_and_counts(f, cadre, cadre_client, clock):
     """Do the category, law and source filters narrow the list, with counts per source?"""
-    bank = qf.bank()
-    constitution = qf.question(bank, category="宪法/国家机构", stem="宪法错题")
-    civil = qf.question(bank, category="民法典/婚姻家庭", law_name="《中华人民共和国民法典》", stem="民法典错题")
-    exam_miss = qf.question(bank, category="宪法/总纲", stem="考试错题")
+    bank = f.bank()
+    constitution = f.question(bank, category="宪法/国家机构", stem="宪法错题")
+    civil = f.question(bank, category="民法典/婚姻家庭", law_name="《中华人民共和国民法典》", stem="民法典错题")
+    exam_miss = f.question(bank, category="宪法/总纲", stem="考试错题")
     services.record_outcomes(cadre, [(constitution.id, False), (civil.id, False)], "practice")
     services.record_outcomes(cadre, [(exam_miss.id, False)], "exam")
     db.session.commit()
@@ -152,11 +153,11 @@ def test_book_filters_and_counts(qf, cadre, cadre_client, clock):
     assert listed("?source=practice&category=宪法")[0] == {"宪法错题"}
 
 
-def test_redo_from_a_filtered_book(qf, cadre, cadre_client, clock):
+def test_redo_from_a_filtered_book(f, cadre, cadre_client, clock):
     """Does 重做 draw only the filtered open entries, and say so when none can be redone?"""
-    bank = qf.bank()
-    constitution = qf.many(bank, 3, category="宪法/总纲")
-    civil = qf.question(bank, category="民法典/继承")
+    bank = f.bank()
+    constitution = f.questions(3, bank=bank, category="宪法/总纲")
+    civil = f.question(bank, category="民法典/继承")
     services.record_outcomes(cadre, [(q.id, False) for q in [*constitution, civil]], "practice")
     db.session.commit()
     response = cadre_client.post("/practice/mistakes/redo", {"category": "宪法", "count": "10"})
@@ -170,10 +171,10 @@ def test_redo_from_a_filtered_book(qf, cadre, cadre_client, clock):
     assert "错题本中没有可以重做的题目" in cadre_client.get(refused.headers["Location"]).get_data(as_text=True)
 
 
-def test_retired_questions_stay_visible_but_are_not_redone(qf, cadre, cadre_client, clock):
+def test_retired_questions_stay_visible_but_are_not_redone(f, cadre, cadre_client, clock):
     """Is a retired question still listed with a note, and left out of 重做?"""
-    bank = qf.bank()
-    retired = qf.question(bank, stem="已停用的旧题")
+    bank = f.bank()
+    retired = f.question(bank, stem="已停用的旧题")
     services.record_outcomes(cadre, [(retired.id, False)], "practice")
     retired.status = "retired"
     db.session.commit()
@@ -184,9 +185,9 @@ def test_retired_questions_stay_visible_but_are_not_redone(qf, cadre, cadre_clie
     assert "已停用的题目不能重做" in cadre_client.get(refused.headers["Location"]).get_data(as_text=True)
 
 
-def test_removing_by_hand_and_coming_back(qf, cadre, cadre_client, clock):
+def test_removing_by_hand_and_coming_back(f, cadre, cadre_client, clock):
     """Can a cadre take an entry out (移出), and does a new miss bring it back?"""
-    question = qf.question(qf.bank(), stem="移出测试题")
+    question = f.question(f.bank(), stem="移出测试题")
     services.record_outcomes(cadre, [(question.id, False)], "practice")
     db.session.commit()
     entry = entry_of(cadre, question)
@@ -200,9 +201,9 @@ def test_removing_by_hand_and_coming_back(qf, cadre, cadre_client, clock):
     assert (back.status, back.wrong_count, back.source) == ("open", 2, "exam")
 
 
-def test_another_cadres_book_is_out_of_reach(f, tree, qf, cadre, make_client, clock):
+def test_another_cadres_book_is_out_of_reach(f, tree, cadre, make_client, clock):
     """Is someone else's entry invisible and its 移出 and 重做 refused?"""
-    question = qf.question(qf.bank(), stem="别人的错题")
+    question = f.question(f.bank(), stem="别人的错题")
     services.record_outcomes(cadre, [(question.id, False)], "practice")
     db.session.commit()
     entry = entry_of(cadre, question)

@@ -27,12 +27,12 @@ def test_practice_pages_are_in_the_menu_for_people_who_study(f, tree, client):
     assert client.get("/practice/mistakes").status_code == 404
 
 
-def test_index_shows_the_category_tree_and_laws(qf, cadre_client):
+def test_index_shows_the_category_tree_and_laws(f, cadre_client):
     """Can a cadre browse the categories as a tree and pick one (or a law) to practise?"""
-    bank = qf.bank()
-    qf.question(bank, category="宪法/国家机构/乡镇人大")
-    qf.question(bank, category="宪法/总纲")
-    qf.question(bank, category="民法典/婚姻家庭", law_name="《中华人民共和国民法典》")
+    bank = f.bank()
+    f.question(bank, category="宪法/国家机构/乡镇人大")
+    f.question(bank, category="宪法/总纲")
+    f.question(bank, category="民法典/婚姻家庭", law_name="《中华人民共和国民法典》")
     page = cadre_client.get("/practice/").get_data(as_text=True)
     assert "乡镇人大" in page and "国家机构" in page
     links = {unquote(link) for link in re.findall(r'href="/practice/\?category=([^"#]+)#start"', page)}
@@ -42,19 +42,19 @@ def test_index_shows_the_category_tree_and_laws(qf, cadre_client):
     assert re.search(r'<option selected value="宪法/总纲">|<option value="宪法/总纲" selected>', chosen)
 
 
-def test_start_form_refuses_with_a_message(qf, cadre_client):
+def test_start_form_refuses_with_a_message(f, cadre_client):
     """Is a choice with no questions refused on the page, in Chinese, without a session?"""
-    qf.question(qf.bank())
+    f.question(f.bank())
     response = cadre_client.post("/practice/start", {"category": "民法典", "law": "", "qtype": "", "count": "10"})
     assert response.status_code == 200
     assert "没有符合条件的题目" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeSession)) == 0
 
 
-def test_no_key_before_answering_and_full_feedback_after(qf, cadre_client, clock):
+def test_no_key_before_answering_and_full_feedback_after(f, cadre_client, clock):
     """Is the key absent from the question page, and are right/wrong, key, 解析 and legal basis shown after?"""
-    bank = qf.bank()
-    question = qf.question(bank, stem="乡、民族乡、镇的人民代表大会每届任期（ ）年。", options=["三", "四", "五", "六"],
+    bank = f.bank()
+    question = f.question(bank, stem="乡、民族乡、镇的人民代表大会每届任期（ ）年。", options=["三", "四", "五", "六"],
                            answer="C", explanation="独一无二的解析文字：宪法第九十八条规定任期五年。",
                            law_article="第九十八条")
     practice = start(cadre_client)
@@ -80,10 +80,10 @@ def test_no_key_before_answering_and_full_feedback_after(qf, cadre_client, clock
     assert "查看练习结果" in feedback
 
 
-def test_judge_and_multiple_choice_answers(qf, cadre_client, clock):
+def test_judge_and_multiple_choice_answers(f, cadre_client, clock):
     """Are 判断 answered by 正确/错误 and 多选 graded all-or-nothing through checkboxes?"""
-    bank = qf.bank()
-    qf.question(bank, qtype="judge", answer="A")
+    bank = f.bank()
+    f.question(bank, qtype="judge", answer="A")
     practice = start(cadre_client, qtype="judge")
     page = cadre_client.get(f"/practice/{practice.id}").get_data(as_text=True)
     assert "正确" in page and "错误" in page and 'type="radio"' in page
@@ -91,7 +91,7 @@ def test_judge_and_multiple_choice_answers(qf, cadre_client, clock):
     feedback = cadre_client.get(f"/practice/{practice.id}/feedback/0").get_data(as_text=True)
     assert "回答正确" in feedback and 'class="answer-key">正确<' in feedback
 
-    qf.question(bank, qtype="multiple", answer="ABD", options=["甲", "乙", "丙", "丁"])
+    f.question(bank, qtype="multiple", answer="ABD", options=["甲", "乙", "丙", "丁"])
     practice = start(cadre_client, qtype="multiple")
     assert 'type="checkbox" name="response"' in cadre_client.get(f"/practice/{practice.id}").get_data(as_text=True)
     answer(cadre_client, practice, 0, ["A", "B"])
@@ -101,9 +101,9 @@ def test_judge_and_multiple_choice_answers(qf, cadre_client, clock):
     assert "回答正确" in cadre_client.get(f"/practice/{practice.id}/feedback/0").get_data(as_text=True)
 
 
-def test_an_empty_answer_is_refused_on_the_page(qf, cadre_client):
+def test_an_empty_answer_is_refused_on_the_page(f, cadre_client):
     """Does submitting without choosing keep the cadre on the question with a Chinese message?"""
-    qf.question(qf.bank())
+    f.question(f.bank())
     practice = start(cadre_client)
     response = cadre_client.post(f"/practice/{practice.id}/answer", {"seq": "0"})
     assert response.status_code == 200
@@ -112,9 +112,9 @@ def test_an_empty_answer_is_refused_on_the_page(qf, cadre_client):
     assert fresh(practice).position == 0
 
 
-def test_reload_and_another_device_resume_where_the_cadre_left(qf, cadre_client, make_client, clock):
+def test_reload_and_another_device_resume_where_the_cadre_left(f, cadre_client, make_client, clock):
     """After two answers, does a reload (or another phone) show question 3 with the score so far?"""
-    qf.many(qf.bank(), 5)
+    f.questions(5, bank=f.bank())
     practice = start(cadre_client, count="5")
     answer(cadre_client, practice, 0, "A")
     answer(cadre_client, practice, 1, "B")
@@ -130,9 +130,9 @@ def test_reload_and_another_device_resume_where_the_cadre_left(qf, cadre_client,
     assert f"/practice/{practice.id}" in phone.get("/practice/").get_data(as_text=True)  # listed as unfinished
 
 
-def test_a_repeated_or_stale_submission_records_one_answer(qf, cadre_client, clock):
+def test_a_repeated_or_stale_submission_records_one_answer(f, cadre_client, clock):
     """Do a double click and an old tab's resubmission leave exactly one answer per question?"""
-    qf.many(qf.bank(), 3)
+    f.questions(3, bank=f.bank())
     practice = start(cadre_client, count="5")
     first = answer(cadre_client, practice, 0, "B")
     again = answer(cadre_client, practice, 0, "A")
@@ -147,11 +147,11 @@ def test_a_repeated_or_stale_submission_records_one_answer(qf, cadre_client, clo
     assert fresh(practice).position == 1
 
 
-def test_summary_shows_the_score_at_the_end(qf, cadre_client, clock):
+def test_summary_shows_the_score_at_the_end(f, cadre_client, clock):
     """After the last question, does the summary show the score and every question with its key?"""
-    bank = qf.bank()
+    bank = f.bank()
     for _ in range(4):
-        qf.question(bank, answer="A")
+        f.question(bank, answer="A")
     practice = start(cadre_client, count="5")
     for seq, response in enumerate(["A", "A", "B", "A"]):
         answer(cadre_client, practice, seq, response)
@@ -163,10 +163,10 @@ def test_summary_shows_the_score_at_the_end(qf, cadre_client, clock):
     assert summary.count("正确答案") >= 4 and summary.count("答错") >= 1
 
 
-def test_finishing_early_keeps_unanswered_keys_hidden(qf, cadre_client, clock):
+def test_finishing_early_keeps_unanswered_keys_hidden(f, cadre_client, clock):
     """When a cadre stops early, are unanswered questions listed without their keys or 解析?"""
-    bank = qf.bank()
-    questions = {q.id: q for q in qf.many(bank, 3)}
+    bank = f.bank()
+    questions = {q.id: q for q in f.questions(3, bank=bank)}
     practice = start(cadre_client, count="5")
     answer(cadre_client, practice, 0, "A")
     cadre_client.post(f"/practice/{practice.id}/finish")
@@ -184,9 +184,9 @@ def test_finishing_early_keeps_unanswered_keys_hidden(qf, cadre_client, clock):
     assert fresh(practice).position == 1
 
 
-def test_another_cadres_session_is_not_found(f, tree, qf, cadre_client, make_client, clock):
+def test_another_cadres_session_is_not_found(f, tree, cadre_client, make_client, clock):
     """Does every page and action of someone else's session answer 404, even for their leader?"""
-    qf.many(qf.bank(), 2)
+    f.questions(2, bank=f.bank())
     practice = start(cadre_client, count="5")
     answer(cadre_client, practice, 0, "A")
     f.user("gb_other", tree["v1"])
@@ -205,30 +205,35 @@ def test_another_cadres_session_is_not_found(f, tree, qf, cadre_client, make_cli
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
-    assert client.get("/practice/").status_code == 302
-    assert "/login" in client.get("/practice/mistakes").headers["Location"]
+    """Are signed-out visitors sent to the sign-in page from practice and the 错题本?"""
+    for url in ("/practice/", "/practice/mistakes"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
-def test_history_lists_sessions(qf, cadre_client, clock):
+def test_history_lists_sessions(f, cadre_client, clock):
     """Does the history page list the cadre's sessions with progress and a way back in?"""
-    qf.many(qf.bank(), 2)
+    f.questions(2, bank=f.bank())
     practice = start(cadre_client, count="5")
     page = cadre_client.get("/practice/history").get_data(as_text=True)
     assert "0 / 2" in page and f'href="/practice/{practice.id}"' in page
 
 
 @pytest.mark.parametrize("tampered", [{"seq": "x"}, {"seq": ""}])
-def test_a_tampered_sequence_is_a_bad_request(qf, cadre_client, tampered):
-    qf.question(qf.bank())
+def test_a_tampered_sequence_is_a_bad_request(f, cadre_client, tampered):
+    """Is an answer with a missing or non-numeric sequence a 400 that records nothing?"""
+    f.question(f.bank())
     practice = start(cadre_client)
     assert cadre_client.post(f"/practice/{practice.id}/answer", {**tampered, "response": "A"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeAnswer)) == 0
+    assert fresh(practice).position == 0
 
 
-def test_two_simultaneous_submissions_record_one_answer(qf, cadre, make_client, clock):
+def test_two_simultaneous_submissions_record_one_answer(f, cadre, make_client, clock):
     """Do two tabs submitting the same question at the same moment store one answer and move on once?"""
     import threading
 
-    qf.many(qf.bank(), 3)
+    f.questions(3, bank=f.bank())
     clients = [make_client(), make_client()]
     for c in clients:
         c.login("gb_practice")

@@ -8,7 +8,7 @@ from quizapp.study.models import StudyCredit
 from practice_helpers import answer, start
 
 
-def test_each_answer_credits_bounded_time(qf, cadre, cadre_client, clock, monkeypatch):
+def test_each_answer_credits_bounded_time(f, cadre, cadre_client, clock, monkeypatch):
     """Is add_credit called per answer with the gap since the last answer (capped at 120 s) and the top category?"""
     calls = []
     real = study_services.add_credit
@@ -18,9 +18,9 @@ def test_each_answer_credits_bounded_time(qf, cadre, cadre_client, clock, monkey
         return real(user, source=source, category=category, seconds=seconds, when=when)
 
     monkeypatch.setattr(study_services, "add_credit", spy)
-    bank = qf.bank()
-    top = {qf.question(bank, category="宪法/国家机构").id: "宪法", qf.question(bank, category="民法典").id: "民法典",
-           qf.question(bank, category="").id: "综合"}
+    bank = f.bank()
+    top = {f.question(bank, category="宪法/国家机构").id: "宪法", f.question(bank, category="民法典").id: "民法典",
+           f.question(bank, category="").id: "综合"}
     practice = start(cadre_client, count="5")
     order = practice.question_ids
 
@@ -39,9 +39,9 @@ def test_each_answer_credits_bounded_time(qf, cadre, cadre_client, clock, monkey
     assert calls[-1][4] == clock.now
 
 
-def test_credit_reaches_the_study_roll_up(qf, cadre, cadre_client, clock):
+def test_credit_reaches_the_study_roll_up(f, cadre, cadre_client, clock):
     """Does practice time end up in study_credits, in the same transaction as the answer?"""
-    qf.many(qf.bank(), 2, category="宪法/总纲")
+    f.questions(2, bank=f.bank(), category="宪法/总纲")
     practice = start(cadre_client, count="5")
     clock.advance(seconds=30)
     answer(cadre_client, practice, 0, "A")

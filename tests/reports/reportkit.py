@@ -1,18 +1,12 @@
-"""Report test builders: a movable clock, exams sat to exact scores through the exam services, study records.
+"""Report test scenarios on top of tests/factories.py: exams sat to exact scores, study time, materials, sessions.
 
 Scores are exact because every test exam is a fixed paper of ten 判断题 of equal points: answering k of
 them correctly scores k tenths of the full marks. Used by tests/reports and tests/browser/test_reports.py.
 """
-import hashlib
 import itertools
 from datetime import date, datetime, timedelta, timezone
 
-import sqlalchemy as sa
-
-from quizapp.bank.models import Bank, Question
-from quizapp.bank.qtypes import JUDGE_OPTIONS
-from quizapp.exams import papers as exam_papers, setup as exam_setup, sitting as exam_sitting
-from quizapp.exams.models import AttemptItem
+from quizapp.accounts import services as account_services
 from quizapp.extensions import db
 from quizapp.study import materials
 from quizapp.study import offline as offline_services
@@ -26,18 +20,6 @@ _serial = itertools.count(1)
 def at(year, month, day, hour=10):
     """A moment in Asia/Shanghai local time, as aware UTC."""
     return datetime(year, month, day, hour, tzinfo=UTC) - timedelta(hours=8)
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def set(self, moment):
-        self.now = moment
-        return moment
 
 
 class World:
@@ -56,24 +38,18 @@ class World:
         return self.f.user(login, unit, **values)
 
     def deactivate(self, user, when):
-        user.active = False
-        user.deactivated_at = when
+        """The admin deactivates ``user`` at ``when`` (the accounts service stamps the clock's time)."""
+        self.clock.set(when)
+        account_services.set_active(self.admin, user, False)
         db.session.commit()
 
     # ------------------------------------------------------------ exams
 
     def bank(self):
+        """The bank every report exam draws from: ten 判断题 whose key is 正确."""
         if self._bank is None:
-            self._bank = Bank(name="报表测试题库")
-            db.session.add(self._bank)
-            db.session.flush()
-            for n in range(10):
-                stem = f"报表测试判断题{n}"
-                db.session.add(Question(bank_id=self._bank.id, qtype="judge", stem=stem, options=list(JUDGE_OPTIONS),
-                                        answer="A", explanation="解析", difficulty="medium", category="宪法",
-                                        law_name="《中华人民共和国宪法》", law_article="第一条", tags=[],
-                                        fingerprint=hashlib.sha256(stem.encode()).hexdigest()))
-            db.session.commit()
+            self._bank = self.f.bank("报表测试题库")
+            self.f.questions(10, bank=self._bank, qtype="judge", category="宪法")
         return self._bank
 
     def exam(self, period="2026-03", *, opens=None, closes=None, audience=None, owner=None, counting="best",
@@ -85,43 +61,21 @@ class World:
         opens = opens or at(year, month, 5)
         closes = closes or at(year, month, 20)
         self.clock.set(opens - timedelta(days=1))
-        values = {
-            "title": title or f"{period} 学法测试 {next(_serial)}", "kind": "monthly" if len(period) == 7 else "annual",
-            "period": period, "description": "", "unit_id": (owner or self.tree["county"]).id,
-            "audience_ids": [u.id for u in (audience or [self.tree["county"]])],
-            "open_at": opens, "close_at": closes, "time_limit": 60, "required": required,
-            "categories": list(categories), "audience_shufa_only": shufa_only, "full_marks": 10 * points,
-            "pass_mark": 6 * points,
-            "bands": bands or [["优秀", 9 * points], ["良好", 8 * points], ["合格", 6 * points]], "multi_scoring": "all",
-            "attempts_allowed": attempts, "counting": counting, "unseen_first": False,
-            "makeup_enabled": makeup is not None, "makeup_open_at": makeup[0] if makeup else None,
-            "makeup_close_at": makeup[1] if makeup else None, "makeup_attempts": 1, "shuffle_questions": False,
-            "shuffle_options": False, "review_policy": "after_close",
-        }
-        exam = exam_setup.create_exam(self.admin, values)
-        variant = exam.variants[0]
-        variant.points = {"single": points, "multiple": points, "judge": points}
-        exam_papers.add_rule(self.admin, exam, variant, qtype="judge", count=10, bank_id=bank.id)
-        exam_setup.publish(self.admin, exam)
-        db.session.commit()
-        return exam
+        return self.f.exam(
+            self.admin, owner=owner or self.tree["county"], audience=audience or [self.tree["county"]],
+            rules=[("judge", 10)], points={"judge": points}, bank=bank,
+            title=title or f"{period} 学法测试 {next(_serial)}", kind="monthly" if len(period) == 7 else "annual", period=period,
+            open_at=opens, close_at=closes, required=required, categories=list(categories),
+            audience_shufa_only=shufa_only, pass_mark=6 * points,
+            bands=bands or [["优秀", 9 * points], ["良好", 8 * points], ["合格", 6 * points]], attempts_allowed=attempts,
+            counting=counting, unseen_first=False, makeup_enabled=makeup is not None,
+            makeup_open_at=makeup[0] if makeup else None, makeup_close_at=makeup[1] if makeup else None,
+            shuffle_questions=False, shuffle_options=False)
 
     def sit(self, exam, user, score, when=None, *, submit=True):
         """``user`` sits ``exam`` at ``when`` and scores ``score`` points (a multiple of the points per question)."""
-        now = when or exam.open_at + timedelta(hours=1)
-        self.clock.set(now)
-        attempt, _ = exam_sitting.start_attempt(exam, user, now)
-        items = db.session.execute(sa.select(AttemptItem.position, AttemptItem.key)
-                                   .where(AttemptItem.attempt_id == attempt.id)
-                                   .order_by(AttemptItem.position)).all()
-        right = round(score / (exam.full_marks / 10))
-        answers = [{"position": position, "response": key if i < right else ("B" if key == "A" else "A"), "seq": 1}
-                   for i, (position, key) in enumerate(items)]
-        exam_sitting.save_answers(user, attempt.id, answers, now)
-        if submit:
-            exam_sitting.submit_attempt(attempt, now + timedelta(minutes=10))
-        db.session.commit()
-        return attempt
+        now = self.clock.set(when or exam.open_at + timedelta(hours=1))
+        return self.f.sit(exam, user, correct=round(score / (exam.full_marks / 10)), now=now, submit=submit)
 
     # ------------------------------------------------------------ figures
 
@@ -154,6 +108,8 @@ class World:
         return material
 
     def complete(self, user, material, *, year=2026, seconds=1800, when=None):
+        """A finished reading of ``material``, written directly: the service reaches it only through a page's
+        heartbeats, which would also credit study time and so change the very figures these tests compare."""
         when = when or at(year, 3, 10)
         db.session.add(StudyProgress(user_id=user.id, year=year, material_id=material.id, seconds=seconds,
                                      reached_end=True, completed_at=when, first_at=when, last_at=when))

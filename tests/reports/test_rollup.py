@@ -1,4 +1,7 @@
 """The yearly roll-up: rebuilding, freshness, and the `flask reports` commands."""
+from datetime import timedelta
+from types import SimpleNamespace
+
 import openpyxl
 import sqlalchemy as sa
 
@@ -16,7 +19,7 @@ def _snapshot():
 
 
 def test_rebuild_is_repeatable(world, tree):
-    """Rebuilding twice gives the same rows; rebuilding after a change picks it up."""
+    """Does rebuilding twice give the same rows, and a rebuild after a change pick it up?"""
     person = world.person("pr1", tree["v1"])
     exam = world.exam("2026-03")
     world.sit(exam, person, 80)
@@ -32,7 +35,7 @@ def test_rebuild_is_repeatable(world, tree):
 
 
 def test_only_the_rebuilt_year_changes(world, tree):
-    """Rebuilding 2026 leaves 2025's rows alone."""
+    """Does rebuilding 2026 leave 2025's rows alone?"""
     person = world.person("pr2", tree["v1"], joined=at(2024, 1, 1))
     world.sit(world.exam("2025-06", opens=at(2025, 6, 5), closes=at(2025, 6, 20)), person, 70)
     rollup.refresh(2025)
@@ -41,7 +44,7 @@ def test_only_the_rebuilt_year_changes(world, tree):
 
 
 def test_freshness_by_age(world, tree, app):
-    """ensure() keeps a roll-up younger than the maximum age and rebuilds an older one."""
+    """Does ensure() keep a roll-up younger than the maximum age and rebuild an older one?"""
     app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 300
     world.person("pr3", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))
@@ -54,18 +57,35 @@ def test_freshness_by_age(world, tree, app):
 
 
 def test_refresh_keeps_a_recent_rebuild(world, tree):
-    """With if_older_than, a rebuild done moments ago (by another request) is kept."""
+    """With if_older_than, is a rebuild done moments ago (by another request) kept as it is, and an older one redone?"""
     world.person("pr4", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))
-    row = rollup.refresh(2026)
-    stamp = row.computed_at
-    world.clock.set(at(2026, 5, 1, 9) + (at(2026, 5, 1, 10) - at(2026, 5, 1, 9)) / 120)
+    stamp = rollup.refresh(2026).computed_at
+    before = _snapshot()
+    world.person("pr4b", tree["v2"])  # a change the kept roll-up must not pick up
+    world.clock.set(at(2026, 5, 1, 9) + timedelta(seconds=30))
     assert rollup.refresh(2026, if_older_than=60).computed_at == stamp
-    assert db.session.get(Refresh, 2026).duration_ms >= 0
+    assert _snapshot() == before
+    world.clock.set(at(2026, 5, 1, 9) + timedelta(seconds=90))
+    assert rollup.refresh(2026, if_older_than=60).computed_at == at(2026, 5, 1, 9) + timedelta(seconds=90)
+    assert _snapshot() != before
+
+
+def test_refresh_records_how_long_it_took(world, tree, runner, monkeypatch):
+    """Is a rebuild's own run time stored (it decides whether a page may rebuild) and told by the command?"""
+    world.person("pr9", tree["v1"])
+    ticks = iter([100.0, 101.5])
+    monkeypatch.setattr(rollup, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    world.clock.set(at(2026, 5, 1, 9))
+    result = runner.invoke(args=["reports", "refresh", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    assert "用时 1.5 秒" in result.output
+    db.session.expire_all()
+    assert db.session.get(Refresh, 2026).duration_ms == 1500
 
 
 def test_cli_refresh_and_annual(world, tree, runner):
-    """`flask reports refresh` rebuilds a year; `flask reports annual` prints the sentences."""
+    """Does `flask reports refresh` rebuild a year and `flask reports annual` print the year's sentences?"""
     person = world.person("pr5", tree["v1"])
     world.sit(world.exam("2026-03"), person, 90)
     world.clock.set(at(2026, 4, 1))
@@ -79,7 +99,7 @@ def test_cli_refresh_and_annual(world, tree, runner):
 
 
 def test_cli_shufa_export(world, tree, runner, tmp_path):
-    """`flask reports shufa-export` writes the same workbook as the batch download."""
+    """Does `flask reports shufa-export` write the same workbook as the batch download?"""
     person = world.person("pr6", tree["v1"], shufa=True, name="述法甲")
     world.sit(world.exam("2026-03"), person, 90)
     world.clock.set(at(2026, 4, 1))
@@ -91,7 +111,7 @@ def test_cli_shufa_export(world, tree, runner, tmp_path):
 
 
 def test_slow_rebuilds_are_left_to_cron(world, tree, app, client):
-    """Where a rebuild is slow (a province), a page serves the stale roll-up and says so; 立即更新 still rebuilds."""
+    """Where a rebuild is slow (a province), does a page serve the stale roll-up and say so, while 立即更新 rebuilds?"""
     app.config.update(REPORTS_SNAPSHOT_MAX_AGE=300, REPORTS_SYNC_REBUILD_MS=-1)
     world.person("pslow", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))

@@ -33,7 +33,7 @@ def _other_village_urls(tree, people):
 
 
 def test_village_leader_gets_404_for_another_village(client, tree, people):
-    """Every page and export about another village's unit, people or 述法对象 is a 404 for a village leader."""
+    """Is every page and export about another village's unit, people or 述法对象 a 404 for a village leader?"""
     client.login("leadv1")
     for url in _other_village_urls(tree, people):
         assert client.get(url).status_code == 404, url
@@ -41,33 +41,42 @@ def test_village_leader_gets_404_for_another_village(client, tree, people):
         assert client.get(url + sep + "format=xlsx").status_code == 404, url + " (xlsx)"
 
 
+def _opens(client, url, text):
+    response = client.get(url)
+    return response.status_code == 200 and text in response.get_data(as_text=True)
+
+
 def test_village_leader_sees_own_village(client, tree, people):
-    """The same pages for the leader's own village open."""
+    """Do the same pages open for the leader's own village, each showing that village or its person?"""
     client.login("leadv1")
     v1 = tree["v1"].id
-    for url in [f"/reports/units/{v1}", f"/reports/units/{v1}/people", f"/reports/units/{v1}/rankings",
-                f"/reports/units/{v1}/unfinished", "/reports/", "/reports/shufa", f"/reports/shufa/{people['v1_shufa'].id}",
-                "/reports/annual", f"/reports/people/{people['cadre'].id}", "/reports/about"]:
-        assert client.get(url).status_code == 200, url
+    shufa, cadre = people["v1_shufa"], people["cadre"]
+    for url, text in [(f"/reports/units/{v1}", "统计报表：一村两委"), (f"/reports/units/{v1}/people", cadre.name),
+                      (f"/reports/units/{v1}/rankings", "排名：一村两委"),
+                      (f"/reports/units/{v1}/unfinished", "未完成名单：一村两委"), ("/reports/", "统计报表：一村两委"),
+                      ("/reports/shufa", shufa.name), (f"/reports/shufa/{shufa.id}", shufa.name),
+                      ("/reports/annual", "2026年度学法数据：一村两委"),
+                      (f"/reports/people/{cadre.id}", f"{cadre.name} 2026年度学习档案"), ("/reports/about", "统计报表说明")]:
+        assert _opens(client, url, text), url
 
 
 def test_leader_dashboard_starts_at_own_unit(client, tree, people):
-    """A leader's dashboard opens on their own unit, not the county."""
+    """Does a leader's dashboard open on their own unit, not the county?"""
     client.login("leadv1")
     page = client.get("/reports/").get_data(as_text=True)
     assert "统计报表：一村两委" in page
 
 
 def test_organiser_scope_is_their_subtree(client, tree, people):
-    """An organiser of a township sees its villages but not the other township's."""
+    """Does an organiser of a township see its villages and their 述法对象, but not the other township's?"""
     client.login("orgjia")
-    assert client.get(f"/reports/units/{tree['v2'].id}").status_code == 200
+    assert _opens(client, f"/reports/units/{tree['v2'].id}", "统计报表：二村两委")
     assert client.get(f"/reports/units/{tree['v3'].id}").status_code == 404
-    assert client.get(f"/reports/shufa/{people['v2_shufa'].id}").status_code == 200
+    assert _opens(client, f"/reports/shufa/{people['v2_shufa'].id}", people["v2_shufa"].name)
 
 
 def test_cadre_cannot_open_leader_reports(client, tree, people):
-    """A cadre gets 404 for the dashboard and every leader page, and for anyone else's 学习档案."""
+    """Does a cadre get 404 for the dashboard, every leader page and anyone else's 学习档案, yet read their own?"""
     client.login("cadrev1")
     own = tree["v1"].id
     for url in ["/reports/", f"/reports/units/{own}", f"/reports/units/{own}/people", f"/reports/units/{own}/rankings",
@@ -75,40 +84,41 @@ def test_cadre_cannot_open_leader_reports(client, tree, people):
                 "/reports/shufa/export", "/reports/annual", "/reports/annual/records/people",
                 f"/reports/people/{people['v1_shufa'].id}", "/reports/settings"]:
         assert client.get(url).status_code == 404, url
-    assert client.get("/reports/me").status_code == 200
-    assert client.get(f"/reports/people/{people['cadre'].id}").status_code == 200
+    own_record = f"{people['cadre'].name} 2026年度学习档案"
+    assert _opens(client, "/reports/me", own_record)
+    assert _opens(client, f"/reports/people/{people['cadre'].id}", own_record)
 
 
 def test_refresh_is_for_leaders_only(client, tree, people):
-    """A cadre cannot trigger a rebuild of the statistics."""
+    """Is a cadre refused a rebuild of the statistics?"""
     client.login("cadrev1")
     assert client.post("/reports/refresh", {"year": "2026"}).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, tree, people):
-    """Report pages need a signed-in user."""
+    """Are signed-out visitors sent to the sign-in page from the reports?"""
     anonymous = app.test_client()
     response = anonymous.get("/reports/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_admin_sees_everything(client, tree, people):
-    """An administrator opens any unit's pages."""
+    """Does an administrator open any unit's pages and any 述法对象's sheet?"""
     client.login("admin01")
     for unit in ("county", "jia", "v2", "v3"):
-        assert client.get(f"/reports/units/{tree[unit].id}").status_code == 200
-    assert client.get(f"/reports/shufa/{people['v2_shufa'].id}").status_code == 200
+        assert _opens(client, f"/reports/units/{tree[unit].id}", f"统计报表：{tree[unit].name}"), unit
+    assert _opens(client, f"/reports/shufa/{people['v2_shufa'].id}", people["v2_shufa"].name)
 
 
 def test_not_a_shufa_person_has_no_sheet(client, tree, people):
-    """A 述法 sheet exists only for 述法对象."""
+    """Is the 述法 sheet of someone who is not a 述法对象 a 404?"""
     client.login("admin01")
     assert client.get(f"/reports/shufa/{people['cadre'].id}").status_code == 404
 
 
 @pytest.mark.parametrize("query", ["period=2026-13", "period=abc", "year=1800"])
 def test_absurd_periods_are_404(client, tree, people, query):
-    """A malformed period or year is a 404, not an error page."""
+    """Is a malformed period or year a 404 rather than an error page?"""
     client.login("admin01")
     path = "/reports/annual" if query.startswith("year") else "/reports/"
     assert client.get(f"{path}?{query}").status_code == 404

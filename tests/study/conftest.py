@@ -1,21 +1,22 @@
-"""Fixtures for the study domain: a movable clock, law imports, materials and questions."""
+"""Fixtures for the study domain: the clock's start, law imports, materials and questions citing the demo law."""
 import itertools
+from datetime import date, datetime, timezone
 
 import pytest
 
 from quizapp.extensions import db
 from quizapp.study import library
 from quizapp.study.materials import MaterialInput, create_material, set_published
-from study_helpers import START, Clock, QuestionFactory, law_text
+from study_helpers import law_text
 
 _counter = itertools.count(1)
+# What a question citing the default law_text() says: 示范法 第二条 as adopted on 2020-01-01.
+DEMO_CITATION = {"law_name": "《中华人民共和国示范法》", "law_article": "第二条", "law_version": date(2020, 1, 1)}
 
 
 @pytest.fixture
-def clock(app):
-    clock = Clock(START)
-    app.config["CLOCK"] = clock
-    return clock
+def clock_start():
+    return datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai
 
 
 @pytest.fixture
@@ -48,8 +49,9 @@ def make_material(app):
 
 
 @pytest.fixture
-def qf(app):
-    return QuestionFactory()
+def citing(f):
+    """citing(bank, **changes) -> a question citing 示范法 第二条 of 2020 (what import_law() loads), changed as told."""
+    return lambda bank, **changes: f.question(bank, **{**DEMO_CITATION, **changes})
 
 
 @pytest.fixture

@@ -1,27 +1,5 @@
-"""Helpers for the study tests (importable, unlike conftest): a movable clock, law texts, questions, API calls."""
-import itertools
-from datetime import date, datetime, timedelta, timezone
-
-from quizapp.bank.models import Bank, Question
-from quizapp.extensions import db
+"""Helpers for the study tests (importable, unlike conftest): law texts in the official layout, API calls."""
 from quizapp.study.lawtext import int_to_cn
-
-_counter = itertools.count(1)
-START = datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai
-
-
-class Clock:
-    """A clock the test moves by hand; the app reads it through app.config["CLOCK"]."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-        return self.now
 
 
 DEFAULT_ARTICLES = {
@@ -48,24 +26,6 @@ def law_text(title="中华人民共和国示范法", adopted="2020年1月1日", 
         for paragraph in rest:
             lines += [paragraph, ""]
     return "\n".join(lines).encode("utf-8")
-
-
-class QuestionFactory:
-    def bank(self, name=None, unit=None):
-        bank = Bank(name=name or f"题库{next(_counter)}", unit_id=unit.id if unit else None)
-        db.session.add(bank)
-        db.session.commit()
-        return bank
-
-    def question(self, bank, *, law_name="《中华人民共和国示范法》", law_article="第二条", law_version=date(2020, 1, 1),
-                 status="active"):
-        n = next(_counter)
-        question = Question(bank_id=bank.id, qtype="judge", stem=f"示范题干{n}", options=["正确", "错误"], answer="A",
-                            explanation=f"解析{n}", category="法律法规", law_name=law_name, law_article=law_article,
-                            law_version=law_version, tags=[], status=status, fingerprint=f"fp-study-{n}")
-        db.session.add(question)
-        db.session.commit()
-        return question
 
 
 def start(client, kind, target_id):

@@ -218,8 +218,9 @@ def test_requirements_in_scope(people, tree, make_material, client):
     page = client.post(f"/materials/{material.id}/requirements",
                        data={"year": "2026", "unit_id": str(tree["yi"].id), "due_date": "2026-06-30"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MaterialRequirement)) == 1
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError) as refused:
         service.add_requirement(people["organiser"], material, 2026, tree["yi"], date(2026, 6, 30))
+    assert refused.value.messages == ["您不能为该单位设置这份资料的必学要求。"]
 
 
 def test_requirement_due_date_in_its_year(people, make_material):

@@ -18,20 +18,20 @@ def revised(import_law):
     return lambda: import_law(law_text(amended="2024年6月1日", articles=REVISED), "示范法2024.txt")
 
 
-def test_nothing_to_review_with_one_version(import_law, qf, people):
+def test_nothing_to_review_with_one_version(import_law, citing, f, people):
     """With only the version the questions cite, is there nothing to review?"""
     import_law()
-    qf.question(qf.bank())
+    citing(f.bank())
     assert library.review_queue(people["organiser"]) == []
 
 
-def test_newer_version_lists_questions_citing_the_old_one(revised, qf, people, tree):
+def test_newer_version_lists_questions_citing_the_old_one(revised, citing, f, people, tree):
     """After the revision, are the questions citing 2020 (however the name is written) listed, and not others?"""
-    bank = qf.bank(unit=tree["jia"])
-    old = [qf.question(bank), qf.question(bank, law_name="示范法", law_article="第三条"),
-           qf.question(bank, law_name="中华人民共和国示范法", law_version=None)]
-    qf.question(bank, law_name="《中华人民共和国草原法》")  # another law
-    qf.question(bank, status="retired")
+    bank = f.bank(unit=tree["jia"])
+    old = [citing(bank), citing(bank, law_name="示范法", law_article="第三条"),
+           citing(bank, law_name="中华人民共和国示范法", law_version=None)]
+    citing(bank, law_name="《中华人民共和国草原法》")  # another law
+    citing(bank, status="retired")
     outcome = revised()
     assert outcome.to_review == 3
     queue = library.review_queue(people["organiser"])
@@ -41,9 +41,9 @@ def test_newer_version_lists_questions_citing_the_old_one(revised, qf, people, t
     assert listed == {q.id for q in old}
 
 
-def test_review_page_shows_old_and_new_text_side_by_side(revised, qf, people, tree, client):
+def test_review_page_shows_old_and_new_text_side_by_side(revised, citing, f, people, tree, client):
     """Does the review page show the cited article in the old and in the new version?"""
-    qf.question(qf.bank(unit=tree["jia"]))
+    citing(f.bank(unit=tree["jia"]))
     law = revised().law
     client.login("zz01")
     page = client.get(f"/laws/review/{law.id}").get_data(as_text=True)
@@ -52,9 +52,9 @@ def test_review_page_shows_old_and_new_text_side_by_side(revised, qf, people, tr
     assert "法规更新待复核" in client.get("/laws/manage").get_data(as_text=True)
 
 
-def test_confirming_moves_the_citation_to_the_new_version(revised, qf, people, tree, client):
+def test_confirming_moves_the_citation_to_the_new_version(revised, citing, f, people, tree, client):
     """Does 确认仍适用 make the question cite the new version, taking it off the list?"""
-    question = qf.question(qf.bank(unit=tree["jia"]))
+    question = citing(f.bank(unit=tree["jia"]))
     law = revised().law
     client.login("zz01")
     assert client.post(f"/laws/review/{law.id}/questions/{question.id}/confirm").status_code == 302
@@ -63,11 +63,11 @@ def test_confirming_moves_the_citation_to_the_new_version(revised, qf, people, t
     assert library.review_queue(people["organiser"]) == []
 
 
-def test_organisers_review_only_their_banks(revised, qf, people, tree, client):
+def test_organisers_review_only_their_banks(revised, citing, f, people, tree, client):
     """Does an organiser see their subtree's and system questions, and confirm only those they may edit?"""
-    mine = qf.question(qf.bank(unit=tree["jia"]))
-    system = qf.question(qf.bank())
-    theirs = qf.question(qf.bank(unit=tree["yi"]))
+    mine = citing(f.bank(unit=tree["jia"]))
+    system = citing(f.bank())
+    theirs = citing(f.bank(unit=tree["yi"]))
     law = revised().law
     listed = {q.id for q in db.session.scalars(library.review_statement(people["organiser"], law))}
     assert listed == {mine.id, system.id}
@@ -81,7 +81,7 @@ def test_organisers_review_only_their_banks(revised, qf, people, tree, client):
     assert client.get("/laws/review").status_code == 404
 
 
-def test_lookup_links_of_the_bank_resolve(revised, qf, people, client):
+def test_lookup_links_of_the_bank_resolve(revised, people, client):
     """Does the question page's 查看法条 link (law name with 《》 and 条款) land on the article?"""
     revised()
     client.login("gb01")
