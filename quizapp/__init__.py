@@ -48,7 +48,7 @@ def register_extensions(app):
     # Not "strong": cadres on mobile networks change address mid-exam.
     login_manager.session_protection = "basic"
 
-    from .accounts.views import load_user
+    from .accounts.services import load_user
 
     login_manager.user_loader(load_user)
 
@@ -60,7 +60,9 @@ def register_database_events(app):
 
 
 def register_blueprints(app):
-    from .accounts.views import auth_bp, units_bp, users_bp
+    from .accounts.views.auth import auth_bp
+    from .accounts.views.units import units_bp
+    from .accounts.views.users import users_bp
     from .audit.views import audit_bp
     from .bank.views import bank_bp
     from .exams.views import api_bp as exam_api_bp

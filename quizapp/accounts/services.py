@@ -57,6 +57,18 @@ def authenticate(login, password):
     return user
 
 
+def load_user(user_id):
+    """The person a session names ("id:version", see ``User.get_id``), or None when the version is stale."""
+    try:
+        ident, version = (int(part) for part in str(user_id).split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, ident)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
 def note_sign_in(user):
     user.last_login_at = utcnow()
 
@@ -240,7 +252,7 @@ def unit_choices(viewer):
 USER_FIELDS = ("name", "login", "unit_id", "title", "rank", "category", "shufa", "role", "phone")
 
 
-def _allowed_roles(actor):
+def allowed_roles(actor):
     if actor is None or actor.role == "admin":
         return set(ROLES)
     return {"cadre", "leader", "organiser"}
@@ -269,7 +281,7 @@ def user_problems(actor, values, existing=None):
         problems.append(("category", "未知的人员类别。"))
     if values.get("role") not in ROLES:
         problems.append(("role", "未知的角色。"))
-    elif values.get("role") not in _allowed_roles(actor):
+    elif values.get("role") not in allowed_roles(actor):
         problems.append(("role", "您无权设置该角色。"))
     unit = db.session.get(Unit, values.get("unit_id")) if values.get("unit_id") else None
     if unit is None:
