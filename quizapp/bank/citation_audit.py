@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from quizapp.study.lawtext import (
+from ..common.lawtext import (
     Article,
     LawParseError,
     ParsedLaw,

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from quizapp.bank.models import Bank, Question
 from quizapp.extensions import db
-from quizapp.study.lawtext import int_to_cn
+from quizapp.common.lawtext import int_to_cn
 
 _counter = itertools.count(1)
 START = datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai

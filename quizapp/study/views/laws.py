@@ -7,10 +7,10 @@ from ...common.forms import ButtonForm
 from ...common.auth import MANAGERS, roles_required
 from ...bank.models import Question
 from ...common.errors import ServiceError, put_on_form
+from ...common.lawtext import parse_article_ref
 from ...extensions import db
 from .. import library, services
 from ..forms import LawEditForm, LawUploadForm
-from ..lawtext import parse_article_ref
 from ..models import LAW_CATEGORIES, Law, LawArticle, LawVersion
 from ..settings import setting
 from .common import page_size, parse_date_or_404
