@@ -43,6 +43,31 @@ class SpreadsheetError(Exception):
 
 
 @dataclass
+class RowProblem:
+    """One problem in one row (and column) of an uploaded sheet; every importer reports these, all at once.
+
+    ``row`` is the Excel row number (None when the problem is the whole file);
+    ``column`` is the header text the person sees.
+    """
+
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self):
+        where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
+        if self.row:
+            where += f"第 {self.row} 行"
+        if self.column:
+            where += f"「{self.column}」"
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclass
 class Sheet:
     name: str
     rows: list[list[str]]  # rows[i] is Excel row i + 1
@@ -153,7 +178,7 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
     ``synonyms`` maps a normalised header text to a canonical column name. A
     row is the header when it names every ``required`` column. Sheets
     without such a row are skipped. Returns (tables, problems) where problems
-    are (sheet, row, column, message) for cells that break the limits.
+    are RowProblems, named by canonical column, for cells that break the limits.
     """
     tables, problems, total = [], [], 0
     for sheet in sheets:
@@ -184,7 +209,7 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
             for name, col in columns.items():
                 value = row[col].strip() if col < len(row) else ""
                 if len(value) > max_cell:
-                    problems.append((sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
+                    problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
                     value = value[:max_cell]
                 record[name] = value
             table.records.append((index + 1, record))
