@@ -16,7 +16,7 @@ from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
-from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm
+from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm, QuestionStatusForm
 from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
@@ -188,10 +188,10 @@ def edit_question(question_id):
 @manager_required
 def set_status(question_id):
     item = services.get_question_or_404(current_user, question_id, manage=True)
-    form = ButtonForm()
+    form = QuestionStatusForm()
     if not form.validate_on_submit():
         abort(400)
-    status = request.form.get("status")
+    status = form.status.data
     try:
         services.set_question_status(current_user, item, status)
     except ServiceError as error:

@@ -669,7 +669,7 @@ def records(figure):
 def refresh():
     """“立即更新”: rebuild a year's roll-up now (unless it was rebuilt in the last minute)."""
     form = RefreshForm()
-    target = safe_next(request.form.get("next"), url_for("reports.dashboard"))
+    target = safe_next(form.next.data, url_for("reports.dashboard"))
     if not form.validate_on_submit():
         abort(400)
     year = form.year.data

@@ -10,7 +10,7 @@ from ...common.forms import ButtonForm
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
 from .. import importer, services
-from ..forms import ImportApplyForm, ImportForm, UserForm
+from ..forms import ImportApplyForm, ImportForm, SetActiveForm, UserForm
 from ..models import CATEGORIES, RANKS, Unit, User
 from ..scope import get_unit_or_404, get_user_or_404, users_in_scope
 
@@ -128,10 +128,10 @@ def edit(user_id):
 @roles_required(*MANAGERS)
 def set_active(user_id):
     person = get_user_or_404(current_user, user_id)
-    form = ButtonForm()
+    form = SetActiveForm()
     if not form.validate_on_submit():
         abort(400)
-    activate = request.form.get("active") == "1"
+    activate = form.active.data == "1"
     try:
         services.set_active(current_user, person, activate)
     except ServiceError as error:

@@ -14,7 +14,7 @@ from ...common.errors import ServiceError, put_on_form
 from ...extensions import db
 from .. import materials as service
 from .. import services
-from ..forms import MaterialForm, RequirementForm
+from ..forms import MaterialForm, PublishForm, RequirementForm
 from ..markdown import render_markdown
 from ..models import CATEGORIES, MATERIAL_KINDS, Material, MaterialFile, MaterialRequirement, StudyProgress
 from ..settings import setting
@@ -230,8 +230,8 @@ def edit(material_id):
                            material=material, max_mb=setting("MATERIAL_PDF_MAX_BYTES") // (1024 * 1024))
 
 
-def _posted_material(material_id):
-    if not ButtonForm().validate_on_submit():
+def _posted_material(material_id, form=None):
+    if not (form or ButtonForm()).validate_on_submit():
         abort(400)
     material = _material_or_404(material_id)
     if not service.can_manage(current_user, material):
@@ -242,8 +242,9 @@ def _posted_material(material_id):
 @materials_bp.route("/<int:material_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(material_id):
-    material = _posted_material(material_id)
-    wanted = request.form.get("published") == "1"
+    form = PublishForm()
+    material = _posted_material(material_id, form)
+    wanted = form.published.data == "1"
     try:
         service.set_published(current_user, material, wanted)
     except ServiceError as error:

@@ -178,7 +178,7 @@ def add_attendees(session_id):
     form = AttendeesForm()
     if not form.validate_on_submit():
         abort(400)
-    if request.form.get("all") == "1":
+    if form.all.data:
         added = service.add_matching(current_user, session,
                                      _people_filter(session, (form.q.data or "").strip(), _int(form.unit.data)))
     else:
@@ -208,7 +208,7 @@ def remove_attendees(session_id):
     db.session.commit()
     flash(f"已移除 {removed} 人，相应学时已扣回。" if removed else "未选择要移除的人员。",
           "success" if removed else "warning")
-    back = "offline.show" if request.form.get("back") == "show" else "offline.attendees"
+    back = "offline.show" if form.back.data == "show" else "offline.attendees"
     return redirect(url_for(back, session_id=session.id))
 
 
