@@ -9,11 +9,12 @@ def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from .config import from_environment
+    from .config import check, from_environment
 
     app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    check(app.config)
 
     register_extensions(app)
     register_database_events(app)
