@@ -178,7 +178,7 @@ def apply_import(actor, plan: ImportPlan, *, filename=""):
         values = {key: row[key] for key in ("name", "login", "title", "rank", "category", "shufa", "role", "phone")}
         values["unit_id"] = unit.id
         try:
-            user, temp = create_user(actor, values, audit=False)
+            user, temp = create_user(actor, values, audit_log=False)
         except ServiceError as error:
             raise ServiceError([(None, f"工作表“{row['sheet']}”第 {row['row']} 行：{m}") for m in error.messages])
         created.append((user, temp))

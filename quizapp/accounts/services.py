@@ -126,7 +126,7 @@ def _require_manage(actor, unit):
         raise ServiceError("您无权管理该单位。")
 
 
-def create_unit(actor, name, parent=None, kind="other", *, audit=True):
+def create_unit(actor, name, parent=None, kind="other", *, audit_log=True):
     name = _check_unit_name(name)
     if kind not in UNIT_KINDS:
         raise ServiceError([("kind", "未知的单位类型。")])
@@ -142,7 +142,7 @@ def create_unit(actor, name, parent=None, kind="other", *, audit=True):
     db.session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
-    if audit:
+    if audit_log:
         record(actor, "unit.create", "unit", unit.id, unit_full_name(unit))
     return unit
 
@@ -304,8 +304,10 @@ def _clean(values):
     return cleaned
 
 
-def create_user(actor, values, password=None, *, audit=True):
+def create_user(actor, values, password=None, *, audit_log=True):
     """Create a person; without a password they get a temporary one to change at first sign-in.
+
+    ``audit_log=False`` when the caller writes one audit-log entry for a whole batch (the import).
 
     Returns (user, temporary password or None).
     """
@@ -326,7 +328,7 @@ def create_user(actor, values, password=None, *, audit=True):
         user.must_change_password = False
     db.session.add(user)
     db.session.flush()
-    if audit:
+    if audit_log:
         record(actor, "user.create", "user", user.id, f"{user.name}（{user.login}）")
     return user, temp
 

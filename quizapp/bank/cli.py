@@ -171,7 +171,7 @@ def shipped_questions(directory=None):
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="内置题库目录（默认 question_bank/banks）。")
 @click.option("--strict", is_flag=True, help="答案数字与条文不一致时也以非零状态退出。")
-def audit_command(laws_dir, as_json, directory, strict):
+def citation_audit_command(laws_dir, as_json, directory, strict):
     """Check every shipped question's law citation against the official texts.
 
     Exits non-zero when a cited version or article does not exist, or a

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from ..audit.services import record as audit
+from ..audit import services as audit_log
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, read_workbook
@@ -203,9 +203,9 @@ def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool 
              "created_at": now, "updated_at": now} for item in preview.accepted]
     for start in range(0, len(rows), INSERT_CHUNK):
         _insert_chunk(rows[start:start + INSERT_CHUNK])
-    audit(actor, "bank.import", "bank", bank.id, bank.name,
-          summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
-                  f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
+    audit_log.record(actor, "bank.import", "bank", bank.id, bank.name,
+                     summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
+                             f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
     db.session.flush()
     return import_record
 

@@ -154,7 +154,7 @@ def create_question(bank_id):
 @manager_required
 def question(question_id):
     item = services.get_question_or_404(current_user, question_id)
-    return render_template("bank/question.html", q=item, bank=item.bank, button=ButtonForm(),
+    return render_template("bank/question.html", question=item, bank=item.bank, button=ButtonForm(),
                            manage=services.can_manage(current_user, item.bank), law_url=_law_url(item))
 
 
@@ -180,7 +180,7 @@ def edit_question(question_id):
             db.session.commit()
             flash("试题已保存（版本 {}）。".format(item.revision) if changed else "没有修改任何内容。", "success")
             return redirect(url_for("bank.question", question_id=item.id))
-    return render_template("bank/question_form.html", form=form, bank=item.bank, letters=LETTERS, q=item,
+    return render_template("bank/question_form.html", form=form, bank=item.bank, letters=LETTERS, question=item,
                            title=f"修改试题（编号 {item.id}）")
 
 

@@ -267,21 +267,21 @@ def people(unit_id):
     period = _period_arg()
     _prepare(period.year)
     sort, descending = _sort_args(queries.PEOPLE_SORTS, "unit", False)
-    q = (request.args.get("q") or "").strip()[:50]
-    stmt = queries.people_stmt(root, period, q=q, sort=sort, descending=descending)
+    search = (request.args.get("q") or "").strip()[:50]
+    stmt = queries.people_stmt(root, period, search=search, sort=sort, descending=descending)
     if _wants_xlsx():
         services.record_export(current_user, "人员学法考试情况", root, period.label)
         db.session.commit()
         return _people_export(root, period, stmt)
     known = None
-    if not q:  # the roll-up knows how many: 在册 people plus those with something to show who are not
+    if not search:  # the roll-up knows how many: 在册 people plus those with something to show who are not
         totals = rollup.total(root, period)
         known = totals.people + totals.outsiders
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id)
     rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/people.html", **_common_context(root), period=period, page=page, rows=rows,
-                           names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending, q=q,
-                           sorts=queries.PEOPLE_SORTS, per_hour=minutes_per_hour(),
+                           names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending,
+                           search=search, sorts=queries.PEOPLE_SORTS, per_hour=minutes_per_hour(),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
 
@@ -388,8 +388,8 @@ def unfinished(unit_id):
     kind = request.args.get("kind", "")
     if kind not in queries.UNFINISHED_KINDS:
         kind = ""
-    q = (request.args.get("q") or "").strip()[:50]
-    stmt = queries.unfinished_stmt(root, period, kind=kind, q=q)
+    search = (request.args.get("q") or "").strip()[:50]
+    stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
     now = utcnow()
     if _wants_xlsx():
         services.record_export(current_user, "未完成名单", root, period.label)
@@ -407,12 +407,12 @@ def unfinished(unit_id):
         return xlsx_download([
             SheetSpec("未完成名单", UNFINISHED_HEADER, rows(), [30, 10, 16, 14, 10, 36, 16, 20],
                       f"{unit_full_name(root)} {period.label} 未完成名单")], f"{root.name}-{period.key}-未完成名单.xlsx")
-    known = rollup.total(root, period).incomplete if not q and not kind else None
+    known = rollup.total(root, period).incomplete if not search and not kind else None
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known)
     names = queries.unit_names(r[1] for r in page.items)
     lines = list(_unfinished_lines(root, period, page.items, kind, names, now))
     return render_template("reports/unfinished.html", **_common_context(root), period=period, page=page,
-                           lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, q=q,
+                           lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, search=search,
                            updated_at=rollup.freshness(period.year),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 

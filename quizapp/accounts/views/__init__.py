@@ -1,1 +1,4 @@
-"""Pages of the accounts domain, one blueprint per module: sign-in (``auth``), the unit tree (``units``), people (``users``)."""
+"""Pages of the accounts domain, one blueprint per module.
+
+``auth`` (sign-in, passwords), ``units`` (the unit tree), ``users`` (people).
+"""

@@ -26,9 +26,9 @@ def _filtered_people():
     stmt = users_in_scope(current_user, under)
     if under is not None and request.args.get("sub", "1") == "0":
         stmt = stmt.where(User.unit_id == under.id)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
+    search = (request.args.get("q") or "").strip()
+    if search:
+        like = f"%{search.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(sa.or_(User.name.like(like), User.login.like(like), User.title.like(like)))
     for arg, column, allowed in (("role", User.role, ROLES), ("category", User.category, CATEGORIES),
                                  ("rank", User.rank, RANKS)):
