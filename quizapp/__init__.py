@@ -9,11 +9,12 @@ def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from .config import from_environment
+    from .config import check, from_environment
 
     app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    check(app.config)
 
     register_extensions(app)
     register_database_events(app)
@@ -48,7 +49,7 @@ def register_extensions(app):
     # Not "strong": cadres on mobile networks change address mid-exam.
     login_manager.session_protection = "basic"
 
-    from .accounts.views import load_user
+    from .accounts.services import load_user
 
     login_manager.user_loader(load_user)
 
@@ -60,7 +61,9 @@ def register_database_events(app):
 
 
 def register_blueprints(app):
-    from .accounts.views import auth_bp, units_bp, users_bp
+    from .accounts.views.auth import auth_bp
+    from .accounts.views.units import units_bp
+    from .accounts.views.users import users_bp
     from .audit.views import audit_bp
     from .bank.views import bank_bp
     from .exams.views.api import api_bp as exam_api_bp

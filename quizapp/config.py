@@ -66,8 +66,19 @@ def from_environment(instance_path):
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024,
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         "DEMO_MODE": _bool("QUIZAPP_DEMO"),
-        "TIMEZONE": "Asia/Shanghai",
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 20,
         "REPORTS_SNAPSHOT_MAX_AGE": int(os.environ.get("REPORTS_SNAPSHOT_MAX_AGE", "600")),
         "REPORTS_SYNC_REBUILD_MS": int(os.environ.get("REPORTS_SYNC_REBUILD_MS", "3000")),
     }
+
+
+def check(config):
+    """Refuse at start-up a setting that would otherwise fail on some later page."""
+    from .common.clock import zone
+
+    try:
+        zone(config.get("TIMEZONE"))
+    except ValueError:
+        raise RuntimeError(f"TIMEZONE={config.get('TIMEZONE')!r} is not a time zone this system knows "
+                           "(use an IANA name such as Asia/Shanghai)") from None

@@ -42,3 +42,14 @@ def test_single_head(app):
     config = Config(str(ROOT / "migrations" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_check_constraints_carry_the_models_names(app):
+    """Do the migrated CHECK constraints have the names the models give them (autogenerate does not compare them)?"""
+    with db.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        migrated = {(table, check["name"]) for table in db.metadata.tables
+                    for check in inspector.get_check_constraints(table)}
+    modelled = {(table.name, constraint.name) for table in db.metadata.tables.values()
+                for constraint in table.constraints if isinstance(constraint, sa.CheckConstraint)}
+    assert modelled and modelled == migrated

@@ -29,3 +29,16 @@ def test_database_connection_settings(app):
         else:
             assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_search_boxes_keep_what_was_searched(client, f, tree):
+    """Does every searchable list show the searched text back in its box (the view hands it to the page)?"""
+    f.user("org01", tree["jia"], role="organiser")
+    client.login("org01")
+    jia = tree["jia"].id
+    marker = "查找词<x>"
+    for url in ("/laws/", "/laws/search", "/materials/", "/materials/manage", "/study/people", "/users/",
+                f"/reports/units/{jia}/people", f"/reports/units/{jia}/unfinished"):
+        response = client.get(url, query_string={"q": marker})
+        assert response.status_code == 200, url
+        assert 'value="查找词&lt;x&gt;"' in response.get_data(as_text=True), url

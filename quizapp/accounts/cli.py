@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..common.errors import ServiceError
-from ..common.spreadsheets import SpreadsheetError
+from ..common.spreadsheets import RowProblem, SpreadsheetError
 from ..extensions import db
 from . import importer, services
 from .models import Unit
@@ -58,7 +58,7 @@ def _emit(result, as_json):
         click.echo(f"错误：{result['error']}", err=True)
     click.echo(f"数据行 {result['total']}，可导入 {result['accepted']}，错误 {len(result['rejected'])}。")
     for problem in result["rejected"]:
-        click.echo(f"  工作表“{problem['sheet']}”第 {problem['row']} 行「{problem['column']}」：{problem['message']}")
+        click.echo(f"  {RowProblem(**problem)}")
     if result["missing_units"]:
         click.echo("将新建单位：" + "；".join(result["missing_units"]))
     for item in result.get("passwords", []):

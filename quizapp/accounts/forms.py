@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from ..common.auth import ROLES
 from .models import CATEGORIES, RANKS, UNIT_KINDS
@@ -63,3 +63,9 @@ class ImportForm(FlaskForm):
 class ImportApplyForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
     submit = SubmitField("确认导入")
+
+
+class SetActiveForm(FlaskForm):
+    """The 启用 / 停用 buttons of a person's page: ``active`` is "1" or "0"."""
+
+    active = HiddenField(validators=[AnyOf(("0", "1"))])

@@ -1,14 +1,15 @@
 """Bulk import of accounts: read-and-validate writes nothing; apply writes all rows or none."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
 from ..audit.services import record
 from ..common.auth import ROLES
 from ..common.errors import ServiceError
-from ..common.spreadsheets import SpreadsheetError, find_tables, normalise_header, read_workbook, write_xlsx
+from ..common.spreadsheets import (RowProblem, SpreadsheetError, find_tables, normalise_header, read_workbook,
+                                  write_xlsx)
 from ..extensions import db
 from .models import CATEGORIES, RANKS, Unit, User
 from .scope import unit_visible
@@ -40,21 +41,6 @@ NO = {"否", "n", "no", "0", "false", "", "×"}
 
 
 @dataclass
-class RowProblem:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self):
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-    def __str__(self):
-        where = f"工作表“{self.sheet}”第 {self.row} 行"
-        return f"{where}{'「' + self.column + '」' if self.column else ''}：{self.message}"
-
-
-@dataclass
 class ImportPlan:
     """What an import would do: rows to create, units to create, and every problem."""
 
@@ -79,7 +65,7 @@ def plan_import(actor, data: bytes, *, create_units=False, max_bytes=None) -> Im
     if not tables:
         raise SpreadsheetError("没有找到表头：需要至少包含“姓名”“登录名”“单位”三列。")
     plan = ImportPlan()
-    plan.problems += [RowProblem(s, r, COLUMN_LABELS.get(c, c), m) for s, r, c, m in limit_problems]
+    plan.problems += [replace(p, column=COLUMN_LABELS.get(p.column, p.column)) for p in limit_problems]
     records = [(t.sheet, row, rec) for t in tables for row, rec in t.records]
     plan.total = len(records)
     if not records:
@@ -192,7 +178,7 @@ def apply_import(actor, plan: ImportPlan, *, filename=""):
         values = {key: row[key] for key in ("name", "login", "title", "rank", "category", "shufa", "role", "phone")}
         values["unit_id"] = unit.id
         try:
-            user, temp = create_user(actor, values, audit=False)
+            user, temp = create_user(actor, values, audit_log=False)
         except ServiceError as error:
             raise ServiceError([(None, f"工作表“{row['sheet']}”第 {row['row']} 行：{m}") for m in error.messages])
         created.append((user, temp))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.auth import MANAGERS, READERS, ROLES
 from ..common.clock import utcnow
-from ..common.types import UTCDateTime
+from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
 RANKS = {"zhengchu": "正处", "fuchu": "副处", "zhengke": "正科", "fuke": "副科及以下", "none": "无"}
@@ -28,10 +28,6 @@ UNIT_KINDS = {
     "other": "其他",
 }
 
-def _in(column, values):
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")
-
 
 class Unit(db.Model):
     """A node of the unit tree; ``path`` ("/1/4/9/") makes subtree queries one indexed LIKE."""
@@ -40,7 +36,7 @@ class Unit(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("parent_id", "name", name="uq_units_parent_name"),
         sa.Index("ix_units_path_prefix", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
-        _in("kind", UNIT_KINDS),
+        check_in("kind", UNIT_KINDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,9 +71,9 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        _in("role", ROLES),
-        _in("rank", RANKS),
-        _in("category", CATEGORIES),
+        check_in("role", ROLES),
+        check_in("rank", RANKS),
+        check_in("category", CATEGORIES),
         sa.Index("ix_users_unit_active", "unit_id", "active"),
     )
 

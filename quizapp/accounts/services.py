@@ -57,6 +57,18 @@ def authenticate(login, password):
     return user
 
 
+def load_user(user_id):
+    """The person a session names ("id:version", see ``User.get_id``), or None when the version is stale."""
+    try:
+        ident, version = (int(part) for part in str(user_id).split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, ident)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
 def note_sign_in(user):
     user.last_login_at = utcnow()
 
@@ -114,7 +126,7 @@ def _require_manage(actor, unit):
         raise ServiceError("您无权管理该单位。")
 
 
-def create_unit(actor, name, parent=None, kind="other", *, audit=True):
+def create_unit(actor, name, parent=None, kind="other", *, audit_log=True):
     name = _check_unit_name(name)
     if kind not in UNIT_KINDS:
         raise ServiceError([("kind", "未知的单位类型。")])
@@ -130,7 +142,7 @@ def create_unit(actor, name, parent=None, kind="other", *, audit=True):
     db.session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
-    if audit:
+    if audit_log:
         record(actor, "unit.create", "unit", unit.id, unit_full_name(unit))
     return unit
 
@@ -240,7 +252,7 @@ def unit_choices(viewer):
 USER_FIELDS = ("name", "login", "unit_id", "title", "rank", "category", "shufa", "role", "phone")
 
 
-def _allowed_roles(actor):
+def allowed_roles(actor):
     if actor is None or actor.role == "admin":
         return set(ROLES)
     return {"cadre", "leader", "organiser"}
@@ -269,7 +281,7 @@ def user_problems(actor, values, existing=None):
         problems.append(("category", "未知的人员类别。"))
     if values.get("role") not in ROLES:
         problems.append(("role", "未知的角色。"))
-    elif values.get("role") not in _allowed_roles(actor):
+    elif values.get("role") not in allowed_roles(actor):
         problems.append(("role", "您无权设置该角色。"))
     unit = db.session.get(Unit, values.get("unit_id")) if values.get("unit_id") else None
     if unit is None:
@@ -292,8 +304,10 @@ def _clean(values):
     return cleaned
 
 
-def create_user(actor, values, password=None, *, audit=True):
+def create_user(actor, values, password=None, *, audit_log=True):
     """Create a person; without a password they get a temporary one to change at first sign-in.
+
+    ``audit_log=False`` when the caller writes one audit-log entry for a whole batch (the import).
 
     Returns (user, temporary password or None).
     """
@@ -314,7 +328,7 @@ def create_user(actor, values, password=None, *, audit=True):
         user.must_change_password = False
     db.session.add(user)
     db.session.flush()
-    if audit:
+    if audit_log:
         record(actor, "user.create", "user", user.id, f"{user.name}（{user.login}）")
     return user, temp
 

@@ -6,7 +6,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..common.clock import utcnow
 from ..common.types import UTCDateTime
 from ..extensions import db
@@ -29,7 +28,8 @@ class AuditEntry(db.Model):
     changes: Mapped[dict | None] = mapped_column(sa.JSON)
     ip: Mapped[str] = mapped_column(sa.String(45), default="", server_default="")
 
-    actor: Mapped[User | None] = relationship()
+    # Named, not imported: the audit log sits below accounts (whose services write to it).
+    actor = relationship("User")
 
     def __repr__(self):
         return f"<AuditEntry {self.id} {self.action} {self.target_type}:{self.target_id}>"

@@ -17,8 +17,8 @@ def index():
     action = request.args.get("action")
     if action:
         stmt = stmt.where(AuditEntry.action == action)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(AuditEntry.target_label.like(f"%{q.replace('%', '')}%"))
+    search = (request.args.get("q") or "").strip()
+    if search:
+        stmt = stmt.where(AuditEntry.target_label.like(f"%{search.replace('%', '')}%"))
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
     return render_template("audit/index.html", page=page, labels=ACTION_LABELS)

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from quizapp.study.lawtext import (
+from ..common.lawtext import (
     Article,
     LawParseError,
     ParsedLaw,
@@ -296,7 +296,7 @@ class AuditReport:
 
     @property
     def failures(self) -> list[tuple[str, CheckResult]]:
-        return [(q.ident, r) for q in self.questions for r in q.results if r.status == "fail"]
+        return [(audited.ident, r) for audited in self.questions for r in audited.results if r.status == "fail"]
 
     @property
     def unchecked(self) -> dict[str, list[str]]:
@@ -436,39 +436,39 @@ def audit_question(question: Mapping, index: LawIndex) -> QuestionAudit:
     """Run the four checks on one question dict (type, stem, options, answer, law, article, version, ident)."""
     law = str(question.get("law") or "").strip()
     cited_article = str(question.get("article") or "").strip()
-    audit = QuestionAudit(
+    checked = QuestionAudit(
         ident=str(question.get("ident", "")), law=law, article=cited_article,
         version=str(question.get("version") or ""), results=[],
     )
     if not law:
-        audit.results = _skip(CHECKS, "unchecked", NO_LAW_CITED, "题目没有注明法律依据，无法核对")
-        return audit
+        checked.results = _skip(CHECKS, "unchecked", NO_LAW_CITED, "题目没有注明法律依据，无法核对")
+        return checked
     versions = index.versions(law)
     if not versions:
         detail = f"资料中没有{_book(law)}的文本，无法核对"
-        audit.results = _skip(CHECKS, "unchecked", LAW_NOT_AVAILABLE, detail)
-        return audit
+        checked.results = _skip(CHECKS, "unchecked", LAW_NOT_AVAILABLE, detail)
+        return checked
     held = "、".join(d.isoformat() for d in sorted(versions))
-    audit.results.append(CheckResult("law_known", "pass", f"资料中有{_book(law)}（{held}）"))
+    checked.results.append(CheckResult("law_known", "pass", f"资料中有{_book(law)}（{held}）"))
     version_result, law_version = _check_version(question.get("version"), versions, law)
-    audit.results.append(version_result)
+    checked.results.append(version_result)
     if law_version is None:
         detail = f"版本未核对通过，未核对条文：{version_result.detail}"
-        audit.results += _skip(CHECKS[2:], "unchecked", version_result.reason, detail)
-        return audit
+        checked.results += _skip(CHECKS[2:], "unchecked", version_result.reason, detail)
+        return checked
     article_result, articles = _check_articles(cited_article, law_version)
-    audit.results.append(article_result)
+    checked.results.append(article_result)
     if articles is None:
         detail = f"条文未核对通过，未核对数字：{article_result.detail}"
-        audit.results += _skip(CHECKS[3:], "unchecked", article_result.reason, detail)
-        return audit
-    audit.results.append(_check_figures(question, articles))
-    return audit
+        checked.results += _skip(CHECKS[3:], "unchecked", article_result.reason, detail)
+        return checked
+    checked.results.append(_check_figures(question, articles))
+    return checked
 
 
 def audit_questions(questions: Iterable[Mapping], index: LawIndex) -> AuditReport:
     """Audit every question against the index; the report also lists law files that could not be read."""
-    return AuditReport([audit_question(q, index) for q in questions], list(index.errors))
+    return AuditReport([audit_question(question, index) for question in questions], list(index.errors))
 
 
 # --------------------------------------------------------------------------
@@ -485,10 +485,10 @@ def report_to_json(report: AuditReport) -> str:
         "index_errors": [{"file": name, "error": error} for name, error in report.index_errors],
         "results": [
             {
-                "ident": q.ident, "law": q.law, "article": q.article, "version": q.version,
-                "status": q.status, "checks": [asdict(r) for r in q.results],
+                "ident": audited.ident, "law": audited.law, "article": audited.article, "version": audited.version,
+                "status": audited.status, "checks": [asdict(r) for r in audited.results],
             }
-            for q in report.questions
+            for audited in report.questions
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..common.errors import ServiceError
-from ..common.spreadsheets import SpreadsheetError
+from ..common.spreadsheets import RowProblem, SpreadsheetError
 from ..extensions import db
 from . import importer, services
 from .models import Bank, Question
@@ -31,10 +31,10 @@ def _result(path, preview=None, error=None):
 
 def _echo_text(result, preview=None):
     for problem in result["rejected"]:
-        click.echo("  " + str(importer.RowProblem(**problem)), err=True)
+        click.echo("  " + str(RowProblem(**problem)), err=True)
     if preview is not None:
         for duplicate in preview.duplicates:
-            where = importer.RowProblem(duplicate.sheet, duplicate.row, "", duplicate.message)
+            where = RowProblem(duplicate.sheet, duplicate.row, "", duplicate.message)
             click.echo(f"  重复（不导入）{where}")
         for note in preview.notes:
             click.echo(f"  提示：{note}")
@@ -146,7 +146,7 @@ def shipped_questions(directory=None):
         try:
             preview = importer.read_questions(path.read_bytes(), path.name)
         except SpreadsheetError as error:
-            rejected.append((path.name, importer.RowProblem("", None, "", str(error))))
+            rejected.append((path.name, RowProblem("", None, "", str(error))))
             continue
         rejected += [(path.name, problem) for problem in preview.problems]
         for item in preview.accepted:
@@ -171,7 +171,7 @@ def shipped_questions(directory=None):
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="内置题库目录（默认 question_bank/banks）。")
 @click.option("--strict", is_flag=True, help="答案数字与条文不一致时也以非零状态退出。")
-def audit_command(laws_dir, as_json, directory, strict):
+def citation_audit_command(laws_dir, as_json, directory, strict):
     """Check every shipped question's law citation against the official texts.
 
     Exits non-zero when a cited version or article does not exist, or a

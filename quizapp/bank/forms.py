@@ -36,6 +36,12 @@ for _letter in LETTERS:
     setattr(QuestionForm, f"opt_{_letter}", StringField(f"选项{_letter}"))
 
 
+class QuestionStatusForm(FlaskForm):
+    """The 停用 / 恢复使用 buttons of a question: the status to set (the service checks it)."""
+
+    status = HiddenField()
+
+
 class ImportForm(FlaskForm):
     file = FileField("试题文件（.xlsx / .xls / .csv）", validators=[FileRequired("请选择文件。")])
     submit = SubmitField("上传并预检")

@@ -8,14 +8,14 @@ queries; ``apply_import`` bulk-inserts in the caller's transaction.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from ..audit.services import record as audit
+from ..audit import services as audit_log
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
-from ..common.spreadsheets import SpreadsheetError, find_tables, read_workbook
+from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, read_workbook
 from ..common.uploads import sha256_hex
 from ..extensions import db
 from . import qtypes
@@ -27,25 +27,6 @@ INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导�
 MAX_ROWS = 20000
 INSERT_CHUNK = 1000
 SAMPLE_PER_TYPE = 3
-
-
-@dataclass
-class RowProblem:
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-    def as_dict(self):
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-    def __str__(self):
-        where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
-        if self.row:
-            where += f"第 {self.row} 行"
-        if self.column:
-            where += f"「{self.column}」"
-        return f"{where}：{self.message}" if where else self.message
 
 
 @dataclass
@@ -137,8 +118,9 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
         if sheet.name not in found and any(cell.strip() for row in sheet.rows[:50] for cell in row):
             preview.notes.append(f"工作表“{sheet.name}”中没有找到表头，已跳过。")
     limit_rows = {}
-    for sheet, row, column, message in limit_problems:
-        limit_rows.setdefault((sheet, row), []).append(RowProblem(sheet, row, column_label(column), message))
+    for problem in limit_problems:
+        labelled = replace(problem, column=column_label(problem.column))
+        limit_rows.setdefault((problem.sheet, problem.row), []).append(labelled)
 
     seen: dict[str, tuple[str, int]] = {}
     for table in tables:
@@ -221,9 +203,9 @@ def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool 
              "created_at": now, "updated_at": now} for item in preview.accepted]
     for start in range(0, len(rows), INSERT_CHUNK):
         _insert_chunk(rows[start:start + INSERT_CHUNK])
-    audit(actor, "bank.import", "bank", bank.id, bank.name,
-          summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
-                  f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
+    audit_log.record(actor, "bank.import", "bank", bank.id, bank.name,
+                     summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
+                             f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
     db.session.flush()
     return import_record
 

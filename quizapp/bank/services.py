@@ -213,9 +213,9 @@ def _escape_like(text):
 def filtered_questions(bank: Bank, args) -> sa.Select:
     """The bank's questions narrowed by the list's filters (``args``: a mapping such as request.args)."""
     stmt = sa.select(Question).where(Question.bank_id == bank.id)
-    q = (args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(Question.stem.like(f"%{_escape_like(q)}%", escape="\\"))
+    search = (args.get("q") or "").strip()
+    if search:
+        stmt = stmt.where(Question.stem.like(f"%{_escape_like(search)}%", escape="\\"))
     if args.get("type") in qtypes.REGISTRY:
         stmt = stmt.where(Question.qtype == args["type"])
     category = (args.get("category") or "").strip()
@@ -335,8 +335,8 @@ COLUMN_WIDTHS = [8, 50, *[18] * len(LETTERS), 8, 40, 6, 18, 26, 14, 12, 16]
 def export_bytes(questions) -> bytes:
     """Questions as an .xlsx in the import layout (分值 added only when some question has one)."""
     questions = list(questions)
-    with_score = any(q.score_hint is not None for q in questions)
-    rows = [header_row(with_score)] + [to_row(q, with_score=with_score) for q in questions]
+    with_score = any(question.score_hint is not None for question in questions)
+    rows = [header_row(with_score)] + [to_row(question, with_score=with_score) for question in questions]
     widths = COLUMN_WIDTHS + ([6] if with_score else [])
     return write_xlsx({"试题": rows}, column_widths={"试题": widths})
 

@@ -16,7 +16,7 @@ from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
-from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm
+from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm, QuestionStatusForm
 from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
@@ -154,7 +154,7 @@ def create_question(bank_id):
 @manager_required
 def question(question_id):
     item = services.get_question_or_404(current_user, question_id)
-    return render_template("bank/question.html", q=item, bank=item.bank, button=ButtonForm(),
+    return render_template("bank/question.html", question=item, bank=item.bank, button=ButtonForm(),
                            manage=services.can_manage(current_user, item.bank), law_url=_law_url(item))
 
 
@@ -180,7 +180,7 @@ def edit_question(question_id):
             db.session.commit()
             flash("试题已保存（版本 {}）。".format(item.revision) if changed else "没有修改任何内容。", "success")
             return redirect(url_for("bank.question", question_id=item.id))
-    return render_template("bank/question_form.html", form=form, bank=item.bank, letters=LETTERS, q=item,
+    return render_template("bank/question_form.html", form=form, bank=item.bank, letters=LETTERS, question=item,
                            title=f"修改试题（编号 {item.id}）")
 
 
@@ -188,10 +188,10 @@ def edit_question(question_id):
 @manager_required
 def set_status(question_id):
     item = services.get_question_or_404(current_user, question_id, manage=True)
-    form = ButtonForm()
+    form = QuestionStatusForm()
     if not form.validate_on_submit():
         abort(400)
-    status = request.form.get("status")
+    status = form.status.data
     try:
         services.set_question_status(current_user, item, status)
     except ServiceError as error:

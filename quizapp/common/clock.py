@@ -1,16 +1,43 @@
-"""The one clock of the app, injectable so tests can travel in time.
+"""The one clock of the app, injectable so tests can travel in time, and the one local time zone.
 
 Every rule that depends on time (deadlines, throttling windows shown to
 users, study-time credit) asks ``utcnow()``; tests set ``app.config["CLOCK"]``
 to a callable returning an aware UTC datetime.
+
+Times are stored in UTC. Local time (what pages show, what a typed date
+means, which day, month or year a moment falls in) is the ``TIMEZONE``
+setting, Asia/Shanghai unless configured; ``local_zone()`` reads it.
 """
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
 UTC = timezone.utc
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@lru_cache(maxsize=8)
+def zone(name):
+    """The IANA time zone called ``name``; ValueError when the system knows no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+
+
+def local_zone():
+    """The local time zone: the app's ``TIMEZONE`` setting, or Asia/Shanghai outside an app."""
+    if has_app_context():
+        return zone(current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE)
+    return zone(DEFAULT_TIMEZONE)
+
+
+def zone_label():
+    """How pages name local time: 北京时间 for Asia/Shanghai, otherwise the zone's name."""
+    key = local_zone().key
+    return "北京时间" if key == DEFAULT_TIMEZONE else key
 
 
 def utcnow():
@@ -32,18 +59,18 @@ def as_utc(value):
 
 
 def to_local(value):
-    """A stored UTC datetime in Asia/Shanghai, for display."""
+    """A stored UTC datetime in local time, for display."""
     if value is None:
         return None
-    return as_utc(value).astimezone(LOCAL_TZ)
+    return as_utc(value).astimezone(local_zone())
 
 
 def local_to_utc(value):
-    """A naive datetime typed by a user in Asia/Shanghai, as aware UTC."""
+    """A naive datetime typed by a user in local time, as aware UTC."""
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
+        value = value.replace(tzinfo=local_zone())
     return value.astimezone(UTC)
 
 

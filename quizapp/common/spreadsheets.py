@@ -4,17 +4,28 @@ Every importer (accounts, question banks, sign-in sheets) goes through
 ``read_workbook``: the file type is decided by content, not by name; .xlsx
 archives are checked for entry count and uncompressed size before any parser
 touches them; every cell is read as text and formulas are never evaluated.
+
+Every export goes through one writer, ``StreamingWorkbook`` (rows out one by
+one, text formula-escaped), and one response, ``xlsx_download``: small files
+as bytes (``write_xlsx``), large ones streamed from a temporary file.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from numbers import Number
 
 import pandas as pd
+
+from .clock import format_datetime
 
 MAX_ZIP_ENTRIES = 2000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -29,6 +40,31 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 class SpreadsheetError(Exception):
     """The file as a whole cannot be read; the message is Chinese and user-facing."""
+
+
+@dataclass
+class RowProblem:
+    """One problem in one row (and column) of an uploaded sheet; every importer reports these, all at once.
+
+    ``row`` is the Excel row number (None when the problem is the whole file);
+    ``column`` is the header text the person sees.
+    """
+
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self):
+        where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
+        if self.row:
+            where += f"第 {self.row} 行"
+        if self.column:
+            where += f"「{self.column}」"
+        return f"{where}：{self.message}" if where else self.message
 
 
 @dataclass
@@ -142,7 +178,7 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
     ``synonyms`` maps a normalised header text to a canonical column name. A
     row is the header when it names every ``required`` column. Sheets
     without such a row are skipped. Returns (tables, problems) where problems
-    are (sheet, row, column, message) for cells that break the limits.
+    are RowProblems, named by canonical column, for cells that break the limits.
     """
     tables, problems, total = [], [], 0
     for sheet in sheets:
@@ -173,7 +209,7 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
             for name, col in columns.items():
                 value = row[col].strip() if col < len(row) else ""
                 if len(value) > max_cell:
-                    problems.append((sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
+                    problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
                     value = value[:max_cell]
                 record[name] = value
             table.records.append((index + 1, record))
@@ -188,47 +224,164 @@ def escape_formula(value):
     return value
 
 
-def write_xlsx(sheets: dict[str, list[list]], *, column_widths: dict[str, list[int]] | None = None) -> bytes:
-    """Build an .xlsx (XlsxWriter) from {sheet name: rows}; every text cell is formula-escaped.
+@dataclass
+class SheetSpec:
+    """One worksheet: a title line (optional), a header and rows, which may be produced lazily."""
 
-    Strings are written as strings (never as formulas or URLs), so nothing in
-    the file runs when opened.
+    name: str
+    header: list[str]
+    rows: Iterable[list]
+    widths: list[int] = field(default_factory=list)
+    title: str = ""
+
+
+def cell_value(value):
+    """What a cell shows: 是/否 for booleans, local time for datetimes, ISO for dates."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class StreamingWorkbook:
+    """The one .xlsx writer: rows go out one by one (XlsxWriter constant_memory); sheets filled in turns.
+
+    Strings are written as strings (never as formulas, URLs or numbers) and
+    every text cell is formula-escaped, so nothing in the file runs when opened.
+    ``target`` is a path or a binary file object.
     """
-    import xlsxwriter
 
+    def __init__(self, target):
+        import xlsxwriter
+
+        self.workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                                     "strings_to_urls": False, "strings_to_numbers": False,
+                                                     "tmpdir": tempfile.gettempdir()})
+        self.bold = self.workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True})
+        self.heading = self.workbook.add_format({"bold": True, "font_size": 13})
+        self.wrap = self.workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.used_names = set()
+        self.written = 0
+
+    def sheet(self, name: str, header: list, widths=(), title: str = ""):
+        return SheetWriter(self, name, header, widths, title)
+
+    def close(self):
+        self.workbook.close()
+
+
+class SheetWriter:
+    def __init__(self, book: StreamingWorkbook, name, header, widths, title):
+        self.book = book
+        self.sheet = book.workbook.add_worksheet(_sheet_name(name, book.used_names))
+        for col, width in enumerate(widths or ()):
+            self.sheet.set_column(col, col, width, book.wrap if width >= 30 else None)
+        self.row = -1
+        if title:
+            self.row += 1
+            self.sheet.write_string(self.row, 0, escape_formula(title), book.heading)
+        if header:
+            self.row += 1
+            for c, text in enumerate(header):
+                self.sheet.write_string(self.row, c, escape_formula(str(text)), book.bold)
+            self.sheet.freeze_panes(self.row + 1, 0)
+
+    def append(self, values):
+        self.row += 1
+        self.book.written += 1
+        for c, value in enumerate(values):
+            value = cell_value(value)
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                self.sheet.write_string(self.row, c, escape_formula(value))
+            elif isinstance(value, int):
+                self.sheet.write_number(self.row, c, value)
+            elif isinstance(value, Number):  # float, Decimal (a NUMERIC column), Fraction
+                self.sheet.write_number(self.row, c, float(value))
+            else:
+                self.sheet.write_string(self.row, c, escape_formula(str(value)))
+
+
+def _sheet_name(name: str, used: set) -> str:
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Sheet"
+    candidate, n = clean, 2
+    while candidate.lower() in used:
+        suffix = f"({n})"
+        candidate, n = clean[:31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_workbook(target, sheets) -> int:
+    """Write ``sheets`` (SheetSpecs, or a callable filling a StreamingWorkbook) to ``target``; returns data rows."""
+    book = StreamingWorkbook(target)
+    if callable(sheets):
+        sheets(book)
+    else:
+        for spec in sheets:
+            writer = book.sheet(spec.name, spec.header, spec.widths, spec.title)
+            for row in spec.rows:
+                writer.append(row)
+    book.close()
+    return book.written
+
+
+def write_xlsx(sheets: dict[str, list[list]], *, column_widths: dict[str, list[int]] | None = None) -> bytes:
+    """A small workbook as bytes, from {sheet name: rows} whose first row is the header.
+
+    For files built whole in memory (templates, error reports, one unit's
+    list) that a service returns or a test uploads; the same writer as the
+    streamed exports.
+    """
+    specs = [SheetSpec(name, rows[0] if rows else [], rows[1:], (column_widths or {}).get(name, []))
+             for name, rows in sheets.items()]
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    for name, rows in sheets.items():
-        sheet = workbook.add_worksheet(name[:31])
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(r, c, escape_formula(value), bold if r == 0 else None)
-                elif value is None:
-                    sheet.write_blank(r, c, None)
-                else:
-                    sheet.write(r, c, value, bold if r == 0 else None)
-        widths = (column_widths or {}).get(name)
-        if widths:
-            for c, width in enumerate(widths):
-                sheet.set_column(c, c, width, wrap if width >= 30 else None)
-        if rows:
-            sheet.freeze_panes(1, 0)
-    workbook.close()
+    write_workbook(buffer, specs)
     return buffer.getvalue()
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 64 * 1024
 
 
-def xlsx_download(data: bytes, filename: str):
-    """A Flask response that downloads ``data`` as ``filename`` (a Chinese name survives via RFC 5987)."""
+def xlsx_download(content, filename: str):
+    """The one .xlsx download response (a Chinese file name survives via RFC 5987).
+
+    ``content`` is the file's bytes, or sheets (SheetSpecs, or a callable that
+    fills a StreamingWorkbook): those are written to a temporary file and
+    streamed, so an export reaching a province's worth of rows never holds
+    the workbook in memory; the file is removed once sent.
+    """
     from urllib.parse import quote
 
     from flask import Response
 
-    return Response(data, mimetype=XLSX_MIME, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+    if not filename.endswith(".xlsx"):
+        filename += ".xlsx"
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"}
+    if isinstance(content, bytes):
+        return Response(content, mimetype=XLSX_MIME, headers=headers)
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="quizapp-export-")
+    os.close(handle)
+    try:
+        write_workbook(path, content)
+        size = os.path.getsize(path)
+        stream = open(path, "rb")  # noqa: SIM115 (closed by the generator)
+    except BaseException:
+        os.unlink(path)
+        raise
+    os.unlink(path)  # the open handle keeps the data until the download ends
+
+    def chunks():
+        with stream:
+            while True:
+                block = stream.read(CHUNK)
+                if not block:
+                    break
+                yield block
+
+    return Response(chunks(), mimetype=XLSX_MIME, headers={**headers, "Content-Length": str(size)})

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from flask import request
 from flask_login import current_user
 
-from .clock import format_date_cn, format_datetime, to_local
+from .clock import format_date_cn, format_datetime, to_local, zone_label
 
 # (endpoint, label, roles) — the navigation each role sees; other domains add
 # their entries through register_nav so this module does not import them.
@@ -38,6 +38,7 @@ def init_app(app):
     app.jinja_env.filters["date_cn"] = format_date_cn
     app.jinja_env.filters["local"] = to_local
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["zone_label"] = zone_label
 
     @app.context_processor
     def navigation():

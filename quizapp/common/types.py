@@ -1,5 +1,5 @@
-"""Column types shared by all models."""
-from sqlalchemy import DateTime
+"""Column types and constraint helpers shared by all models."""
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.types import TypeDecorator
 
 from .clock import UTC, as_utc
@@ -20,3 +20,13 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return as_utc(value)
+
+
+def check_in(column, values):
+    """CHECK that ``column`` holds one of ``values`` (the codes of a choice), named ``<column>_valid``.
+
+    With the naming convention in extensions.py the database name becomes
+    ``ck_<table>_<column>_valid``; migrations already use those names.
+    """
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")

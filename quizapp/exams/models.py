@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import CATEGORIES, RANKS, Unit, User
 from ..bank.models import Bank, Question
 from ..common.clock import utcnow
-from ..common.types import UTCDateTime
+from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
 KINDS = {"monthly": "月度测试", "annual": "年度考试", "special": "专项测试"}
@@ -25,12 +25,6 @@ PAPER_MODES = {"blueprint": "按规则随机抽题", "fixed": "固定题目"}
 ATTEMPT_STATUSES = {"open": "作答中", "submitted": "已交卷"}
 SUBMIT_KINDS = {"manual": "本人交卷", "timeout": "时间到自动收卷", "overdue": "系统收卷"}
 DEFAULT_BANDS = [["优秀", 90], ["良好", 80], ["合格", 60]]
-# Roles who sit exams: everyone except system administrators.
-
-
-def _in(column, values):
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")
 
 
 class Exam(db.Model):
@@ -38,8 +32,8 @@ class Exam(db.Model):
 
     __tablename__ = "exams"
     __table_args__ = (
-        _in("kind", KINDS), _in("status", STATUSES), _in("review_policy", REVIEW_POLICIES),
-        _in("multi_scoring", MULTI_SCORING), _in("counting", COUNTING),
+        check_in("kind", KINDS), check_in("status", STATUSES), check_in("review_policy", REVIEW_POLICIES),
+        check_in("multi_scoring", MULTI_SCORING), check_in("counting", COUNTING),
         sa.CheckConstraint("close_at > open_at", name="window_order"),
         sa.CheckConstraint("time_limit > 0", name="time_limit_positive"),
         sa.CheckConstraint("attempts_allowed > 0", name="attempts_positive"),
@@ -138,7 +132,7 @@ class PaperVariant(db.Model):
     """A paper of an exam. A variant matching a person's category or rank wins over the default (no match lists)."""
 
     __tablename__ = "exam_papers"
-    __table_args__ = (_in("mode", PAPER_MODES),)
+    __table_args__ = (check_in("mode", PAPER_MODES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="CASCADE"), index=True)
@@ -239,7 +233,7 @@ class Attempt(db.Model):
     __tablename__ = "exam_attempts"
     __table_args__ = (
         sa.UniqueConstraint("exam_id", "user_id", "attempt_no", name="uq_exam_attempts_exam_user_no"),
-        _in("status", ATTEMPT_STATUSES),
+        check_in("status", ATTEMPT_STATUSES),
         sa.Index("ix_exam_attempts_status_deadline", "status", "deadline"),
         sa.Index("ix_exam_attempts_user_exam", "user_id", "exam_id"),
     )

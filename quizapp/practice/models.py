@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..bank.models import Question
 from ..common.clock import utcnow
-from ..common.types import UTCDateTime
+from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
 SESSION_KINDS = {"practice": "模拟练习", "redo": "错题重做"}
@@ -17,11 +17,6 @@ SOURCES = {"practice": "练习", "exam": "考试"}
 MISTAKE_STATUSES = {"open": "未掌握", "mastered": "已掌握", "removed": "已移出"}
 # A question leaves the book after this many correct answers in a row.
 MASTERY_STREAK = 2
-
-
-def _in(column, values):
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_valid")
 
 
 class PracticeSession(db.Model):
@@ -33,7 +28,7 @@ class PracticeSession(db.Model):
 
     __tablename__ = "practice_sessions"
     __table_args__ = (
-        _in("kind", SESSION_KINDS),
+        check_in("kind", SESSION_KINDS),
         sa.CheckConstraint("position >= 0 AND position <= total", name="position_in_range"),
         sa.Index("ix_practice_sessions_user_started", "user_id", "started_at"),
     )
@@ -113,8 +108,8 @@ class MistakeEntry(db.Model):
     __tablename__ = "mistake_entries"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "question_id", name="uq_mistake_entries_user_question"),
-        _in("source", SOURCES),
-        _in("status", MISTAKE_STATUSES),
+        check_in("source", SOURCES),
+        check_in("status", MISTAKE_STATUSES),
         sa.CheckConstraint("wrong_count >= 1", name="wrong_count_positive"),
         sa.CheckConstraint("correct_streak >= 0", name="streak_not_negative"),
         sa.Index("ix_mistake_entries_user_status", "user_id", "status"),

@@ -339,7 +339,8 @@ def unanswered_questions(practice: PracticeSession) -> list[Question]:
     ids = practice.question_ids[practice.position:]
     if not ids:
         return []
-    by_id = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))}
+    questions = db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))
+    by_id = {question.id: question for question in questions}
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from ..accounts.models import Unit
 from ..common.clock import to_local, utcnow
+from ..common.spreadsheets import write_workbook
 from ..extensions import db
 from . import annual as annual_module
 from . import rollup, services, shufa
@@ -61,8 +62,6 @@ def annual_command(unit_id, year):
               help="输出的 .xlsx 文件。")
 def shufa_export_command(unit_id, year, out):
     """Write every 述法对象's 学法情况 of the subtree to one workbook (as the batch export on the site)."""
-    from .exports import write_workbook
-
     unit = _unit(unit_id)
     year = year or to_local(utcnow()).year
     rollup.ensure(year)

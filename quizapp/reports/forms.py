@@ -1,6 +1,6 @@
 """Forms of the reports domain: only the settings change anything (every report page is a GET)."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SubmitField
+from wtforms import HiddenField, IntegerField, RadioField, SubmitField
 from wtforms.validators import DataRequired, NumberRange
 
 from .models import CADRE_RANKINGS
@@ -13,6 +13,7 @@ class SettingsForm(FlaskForm):
 
 
 class RefreshForm(FlaskForm):
-    """“立即更新”: the year whose statistics to rebuild."""
+    """“立即更新”: the year whose statistics to rebuild, and the page to return to."""
 
     year = IntegerField(validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    next = HiddenField()

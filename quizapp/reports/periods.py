@@ -1,4 +1,4 @@
-"""Report periods: a month, a quarter or a year in local (Asia/Shanghai) time.
+"""Report periods: a month, a quarter or a year in local time (the TIMEZONE setting).
 
 Pure values: a period knows its months, its boundaries as UTC instants, its
 predecessor and which exams fall in it; nothing here touches the database.
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ..common.clock import LOCAL_TZ, UTC, to_local
+from ..common.clock import UTC, local_zone, to_local
 
 KINDS = {"month": "月", "quarter": "季度", "year": "年度"}
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -23,7 +23,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 def local_midnight_utc(day: date) -> datetime:
     """The instant a local calendar day begins, as aware UTC."""
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,10 @@ def _people(root: Unit, period: Period, people=None, *, entities=True):
     return stmt, stats, average
 
 
-def people_stmt(root: Unit, period: Period, *, q="", sort="unit", descending=False, people=None):
+def people_stmt(root: Unit, period: Period, *, search="", sort="unit", descending=False, people=None):
     """One row per person of the subtree (User, Unit, figures), sortable on ``PEOPLE_SORTS``."""
     stmt, stats, average = _people(root, period, people)
-    stmt = _name_filter(stmt, q)
+    stmt = _name_filter(stmt, search)
     seconds = sa.func.coalesce(stats.c.seconds, 0)
     complete = sa.case((sa.and_(stats.c.exam_due + stats.c.mat_due > 0, stats.c.unmet == 0), 1), else_=0)
     column = {"unit": Unit.path, "name": User.name, "average": average, "hours": seconds,
@@ -112,9 +112,10 @@ def people_stmt(root: Unit, period: Period, *, q="", sort="unit", descending=Fal
     return stmt.order_by(*keys, User.name, User.id)
 
 
-def _name_filter(stmt, q):
-    if q:
-        stmt = stmt.where(sa.or_(User.name.contains(q, autoescape=True), User.login.contains(q, autoescape=True)))
+def _name_filter(stmt, search):
+    if search:
+        stmt = stmt.where(sa.or_(User.name.contains(search, autoescape=True),
+                                 User.login.contains(search, autoescape=True)))
     return stmt
 
 
@@ -219,13 +220,13 @@ def unit_ranking(rows, metric: str):
 
 # ---------------------------------------------------------------- 未完成名单
 
-def unfinished_stmt(root: Unit, period: Period, *, kind="", q=""):
+def unfinished_stmt(root: Unit, period: Period, *, kind="", search=""):
     """People of the subtree with something unmet in the period (from the roll-up), in unit order."""
     stmt, stats, _ = _people(root, period)
     exam_unmet = stats.c.exam_due - stats.c.exam_passed
     mat_unmet = stats.c.mat_due - stats.c.mat_done
     condition = {"exam": exam_unmet > 0, "material": mat_unmet > 0}.get(kind, stats.c.unmet > 0)
-    return _name_filter(stmt.where(condition), q).order_by(Unit.path, User.name, User.id)
+    return _name_filter(stmt.where(condition), search).order_by(Unit.path, User.name, User.id)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from ..accounts.services import unit_full_name
 from ..common.auth import ADMINS, LEARNERS, READERS, roles_required
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError, put_on_form
+from ..common.spreadsheets import SheetSpec, xlsx_download
 from ..common.templating import register_nav
 from ..common.urls import safe_next
 from ..extensions import db, limiter
@@ -26,7 +27,6 @@ from ..study.services import minutes_per_hour
 from . import annual as annual_module
 from . import archive as archive_module
 from . import figures, queries, rollup, services, shufa
-from .exports import SheetSpec, xlsx_response
 from .figures import Figures
 from .forms import RefreshForm, SettingsForm
 from .models import CADRE_RANKINGS
@@ -255,7 +255,7 @@ def _dashboard_export(root, period, rows, total, trend, distribution):
                     t["figures"].hours_per_person] for t in trend], [8, 10, 10, 10, 10, 10, 10, 10]),
         SheetSpec("成绩分布", ["分数段", "人次"], [[d["label"], d["count"]] for d in distribution], [12, 10]),
     ]
-    return xlsx_response(f"{root.name}-{period.key}-统计报表.xlsx", sheets)
+    return xlsx_download(sheets, f"{root.name}-{period.key}-统计报表.xlsx")
 
 
 # ================================================================ people of a unit
@@ -267,21 +267,21 @@ def people(unit_id):
     period = _period_arg()
     _prepare(period.year)
     sort, descending = _sort_args(queries.PEOPLE_SORTS, "unit", False)
-    q = (request.args.get("q") or "").strip()[:50]
-    stmt = queries.people_stmt(root, period, q=q, sort=sort, descending=descending)
+    search = (request.args.get("q") or "").strip()[:50]
+    stmt = queries.people_stmt(root, period, search=search, sort=sort, descending=descending)
     if _wants_xlsx():
         services.record_export(current_user, "人员学法考试情况", root, period.label)
         db.session.commit()
         return _people_export(root, period, stmt)
     known = None
-    if not q:  # the roll-up knows how many: 在册 people plus those with something to show who are not
+    if not search:  # the roll-up knows how many: 在册 people plus those with something to show who are not
         totals = rollup.total(root, period)
         known = totals.people + totals.outsiders
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id)
     rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/people.html", **_common_context(root), period=period, page=page, rows=rows,
-                           names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending, q=q,
-                           sorts=queries.PEOPLE_SORTS, per_hour=minutes_per_hour(),
+                           names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending,
+                           search=search, sorts=queries.PEOPLE_SORTS, per_hour=minutes_per_hour(),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
 
@@ -308,9 +308,9 @@ def _streamed_people(root, stmt, per_hour, extra=None):
 def _people_export(root, period, stmt):
     per_hour = minutes_per_hour()
     title = f"{unit_full_name(root)} {period.label} 人员学法考试情况"
-    return xlsx_response(f"{root.name}-{period.key}-人员.xlsx", [
+    return xlsx_download([
         SheetSpec("人员", PEOPLE_HEADER, _streamed_people(root, stmt, per_hour),
-                  [30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6], title)])
+                  [30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6], title)], f"{root.name}-{period.key}-人员.xlsx")
 
 
 # ================================================================ rankings
@@ -344,13 +344,13 @@ def rankings(unit_id):
         services.record_export(current_user, "排名", root, period.label)
         db.session.commit()
         header = ["名次", "单位"] + [label + ("%" if key in RATE_KEYS else "") for key, label in UNIT_COLUMNS]
-        return xlsx_response(f"{root.name}-{period.key}-排名.xlsx", [
+        return xlsx_download([
             SheetSpec("单位排名", header, [[place, unit_names.get(u.id, u.name), *_figure_cells(f)]
                                         for place, u, f in ranked_units], [6, 30] + [10] * len(UNIT_COLUMNS),
                       f"{period.label} 单位排名（按{queries.UNIT_METRICS[metric]}）"),
             SheetSpec("个人排名", ["名次"] + PEOPLE_HEADER, _streamed_people(root, people_stmt, per_hour, extra="rank"),
                       [6, 30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6],
-                      f"{period.label} 个人排名（按{queries.RANK_METRICS[by]}）")])
+                      f"{period.label} 个人排名（按{queries.RANK_METRICS[by]}）")], f"{root.name}-{period.key}-排名.xlsx")
     page = queries.paginate(people_stmt, _page_arg(), PAGE_SIZE)
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
@@ -388,8 +388,8 @@ def unfinished(unit_id):
     kind = request.args.get("kind", "")
     if kind not in queries.UNFINISHED_KINDS:
         kind = ""
-    q = (request.args.get("q") or "").strip()[:50]
-    stmt = queries.unfinished_stmt(root, period, kind=kind, q=q)
+    search = (request.args.get("q") or "").strip()[:50]
+    stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
     now = utcnow()
     if _wants_xlsx():
         services.record_export(current_user, "未完成名单", root, period.label)
@@ -404,15 +404,15 @@ def unfinished(unit_id):
                     batch = []
             yield from _flush_unfinished(root, period, batch, kind, names, now)
 
-        return xlsx_response(f"{root.name}-{period.key}-未完成名单.xlsx", [
+        return xlsx_download([
             SheetSpec("未完成名单", UNFINISHED_HEADER, rows(), [30, 10, 16, 14, 10, 36, 16, 20],
-                      f"{unit_full_name(root)} {period.label} 未完成名单")])
-    known = rollup.total(root, period).incomplete if not q and not kind else None
+                      f"{unit_full_name(root)} {period.label} 未完成名单")], f"{root.name}-{period.key}-未完成名单.xlsx")
+    known = rollup.total(root, period).incomplete if not search and not kind else None
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known)
     names = queries.unit_names(r[1] for r in page.items)
     lines = list(_unfinished_lines(root, period, page.items, kind, names, now))
     return render_template("reports/unfinished.html", **_common_context(root), period=period, page=page,
-                           lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, q=q,
+                           lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, search=search,
                            updated_at=rollup.freshness(period.year),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
@@ -467,7 +467,7 @@ def _archive_export(archive):
     results += [[exam.title, exam.period, score, result.band, "合格" if result.passed else "不合格",
                  "是" if result.is_makeup else "", "选考"] for exam, result, score in archive.other_results]
     title = f"{sheet.person.name} {sheet.year}年度学习档案（{sheet.unit_name}）"
-    return xlsx_response(f"{sheet.person.name}-{sheet.year}-学习档案.xlsx", [
+    return xlsx_download([
         SheetSpec("学时", ["类别", *[f"{m}月" for m in range(1, 13)], "合计"], grid, [14] + [7] * 12 + [8], title),
         SheetSpec("考试成绩", ["考试", "期次", "成绩（百分制）", "等次", "结果", "补考", "性质"], results,
                   [36, 10, 12, 8, 8, 6, 6]),
@@ -477,7 +477,7 @@ def _archive_export(archive):
                   [[d, k, t, sheet.hours_of(m * 60)] for d, k, t, m in sheet.sessions], [12, 10, 40, 8]),
         SheetSpec("证书", ["年度", "证书编号", "颁发时间"],
                   [[c.year, c.code, c.issued_at] for c in archive.certificates], [8, 18, 18]),
-    ])
+    ], f"{sheet.person.name}-{sheet.year}-学习档案.xlsx")
 
 
 # ================================================================ 述法 sheets
@@ -514,7 +514,7 @@ def shufa_sheet(user_id):
     if _wants_xlsx():
         services.record_export(current_user, f"述法学法情况（{person.name}）", person.unit, str(year))
         db.session.commit()
-        return xlsx_response(f"{person.name}-{year}-述法学法情况.xlsx", _sheet_specs(sheet))
+        return xlsx_download(_sheet_specs(sheet), f"{person.name}-{year}-述法学法情况.xlsx")
     return render_template("reports/shufa_sheet.html", **_common_context(root), sheet=sheet, year=year,
                            years=list(range(_today().year, _today().year - 5, -1)), now=utcnow())
 
@@ -552,7 +552,7 @@ def shufa_export():
     services.record_export(current_user, "述法对象学法情况（批量）", root, str(year))
     db.session.commit()
 
-    return xlsx_response(f"{root.name}-{year}-述法对象学法情况.xlsx", shufa.batch_filler(root, year))
+    return xlsx_download(shufa.batch_filler(root, year), f"{root.name}-{year}-述法对象学法情况.xlsx")
 
 
 # ================================================================ annual figures
@@ -566,13 +566,13 @@ def annual():
     data = annual_module.annual_figures(root, year)
     lines = annual_module.sentences(data)
     if _wants_xlsx():
-        return xlsx_response(f"{root.name}-{year}-年度学法数据.xlsx", [
+        return xlsx_download([
             SheetSpec("年度学法数据", ["项目", "数值", "说明"], _annual_table(data), [30, 14, 50],
                       f"{unit_full_name(root)} {year}年度学法数据"),
             SheetSpec("可直接引用的表述", ["表述"], [[line] for line in lines], [120]),
             SheetSpec("法律明白人", ["行政村", "法律明白人", "已培训", f"达到每村{data.aide_target}名"],
                       [[v.name, n, t, t >= data.aide_target] for v, n, t in data.villages], [30, 12, 10, 14]),
-        ])
+        ], f"{root.name}-{year}-年度学法数据.xlsx")
     # Short of the target first; at province scale the page lists the first 100 and the export has them all.
     villages = sorted(data.villages, key=lambda v: (v[2] >= data.aide_target, v[2], v[0].path))[:VILLAGES_SHOWN]
     return render_template("reports/annual.html", **_common_context(root), year=year, data=data, lines=lines,
@@ -649,9 +649,10 @@ def records(figure):
             for row in db.session.execute(stmt.execution_options(yield_per=1000)):
                 yield record_set.row(row, ctx)
 
-        return xlsx_response(f"{root.name}-{year}-{record_set.label}.xlsx", [
+        return xlsx_download([
             SheetSpec(record_set.label, record_set.header, rows(), record_set.widths,
-                      f"{unit_full_name(root)} {year}年 {record_set.label}")])
+                      f"{unit_full_name(root)} {year}年 {record_set.label}"),
+        ], f"{root.name}-{year}-{record_set.label}.xlsx")
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE) if stmt is not None else queries.Page([], 1, PAGE_SIZE, 0)
     units = [value for row in page.items for value in row if isinstance(value, Unit)]
     ctx["names"] = queries.unit_names(units)
@@ -668,7 +669,7 @@ def records(figure):
 def refresh():
     """“立即更新”: rebuild a year's roll-up now (unless it was rebuilt in the last minute)."""
     form = RefreshForm()
-    target = safe_next(request.form.get("next"), url_for("reports.dashboard"))
+    target = safe_next(form.next.data, url_for("reports.dashboard"))
     if not form.validate_on_submit():
         abort(400)
     year = form.year.data

@@ -4,7 +4,7 @@ from wtforms.i18n import get_translations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
@@ -57,6 +57,12 @@ class MaterialForm(FlaskForm):
     submit = SubmitField("保存")
 
 
+class PublishForm(FlaskForm):
+    """The 发布 / 撤回发布 buttons of a material: ``published`` is "1" or "0"."""
+
+    published = HiddenField(validators=[AnyOf(("0", "1"))])
+
+
 class RequirementForm(FlaskForm):
     year = IntegerField("年度", validators=[InputRequired("请填写年度。"), NumberRange(2000, 2100, "年度不正确。")])
     unit_id = SelectField("要求学习的单位（含下级单位）", coerce=int)
@@ -102,7 +108,9 @@ class AttendeesForm(FlaskForm):
     user_ids = SelectMultipleField(coerce=int, validate_choice=False)
     q = HiddenField()
     unit = HiddenField()
+    back = HiddenField()  # "show": return to the session's page after removing
     submit = SubmitField("确定")
+    all = SubmitField("添加搜索结果全部")  # pressed: add everyone the search finds, not only the checked
 
 
 class SigninUploadForm(FlaskForm):

@@ -20,9 +20,9 @@ from ..bank import services as bank_services
 from ..bank.models import Bank, Question
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError
+from ..common.lawtext import Article, LawParseError, article_label, parse_article_ref, parse_law, split_article_list
 from ..common.uploads import clean_filename, sha256_hex
 from ..extensions import db
-from .lawtext import Article, LawParseError, article_label, parse_article_ref, parse_law, split_article_list
 from .models import LAW_CATEGORIES, Law, LawArticle, LawHeading, LawSource, LawVersion
 
 LAW_FILE_TYPES = (".txt", ".md", ".docx")

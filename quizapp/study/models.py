@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..accounts.models import Unit, User
 from ..common.clock import utcnow
-from ..common.types import UTCDateTime
+from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
 # Top-level study categories (学时 are reported per category); a material's
@@ -20,18 +20,13 @@ OFFLINE_KINDS = ("法治讲堂", "集中学法", "专题讲座", "旁听庭审",
 MATERIAL_KINDS = {"markdown": "图文", "pdf": "PDF 文件"}
 
 
-def _in(column, values, name=None):
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return sa.CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
-
-
 # ---------------------------------------------------------------- law library
 
 class Law(db.Model):
     """A law or regulation; ``lookup_key`` is its normalised name (no 《》, no leading 中华人民共和国)."""
 
     __tablename__ = "laws"
-    __table_args__ = (_in("category", LAW_CATEGORIES),)
+    __table_args__ = (check_in("category", LAW_CATEGORIES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -186,7 +181,7 @@ class Material(db.Model):
     """
 
     __tablename__ = "materials"
-    __table_args__ = (_in("kind", MATERIAL_KINDS), sa.CheckConstraint("minutes > 0", name="minutes_positive"))
+    __table_args__ = (check_in("kind", MATERIAL_KINDS), sa.CheckConstraint("minutes > 0", name="minutes_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -305,7 +300,7 @@ class StudySession(db.Model):
     """The one page a person is reading now; a heartbeat from any other page credits nothing."""
 
     __tablename__ = "study_sessions"
-    __table_args__ = (_in("kind", ("material", "law")),)
+    __table_args__ = (check_in("kind", ("material", "law")),)
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(64))
@@ -358,7 +353,7 @@ class StudyCredit(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "year", "month", "category", "source", name="uq_study_credits_key"),
         sa.Index("ix_study_credits_year_user", "year", "user_id"),
-        _in("source", CREDIT_SOURCES),
+        check_in("source", CREDIT_SOURCES),
         sa.CheckConstraint("month BETWEEN 1 AND 12", name="month_valid"),
     )
 
@@ -395,8 +390,8 @@ class OfflineSession(db.Model):
 
     __tablename__ = "offline_sessions"
     __table_args__ = (
-        _in("kind", OFFLINE_KINDS),
-        _in("category", CATEGORIES),
+        check_in("kind", OFFLINE_KINDS),
+        check_in("category", CATEGORIES),
         sa.CheckConstraint("minutes > 0", name="minutes_positive"),
         sa.CheckConstraint("public_count >= 0", name="public_count_nonnegative"),
         sa.Index("ix_offline_sessions_unit_date", "unit_id", "held_on"),
@@ -429,7 +424,7 @@ class OfflineAttendance(db.Model):
     """One cadre present at one offline session."""
 
     __tablename__ = "offline_attendance"
-    __table_args__ = (_in("added_via", ("manual", "import")),)
+    __table_args__ = (check_in("added_via", ("manual", "import")),)
 
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("offline_sessions.id", ondelete="CASCADE"),
                                             primary_key=True)

@@ -6,7 +6,7 @@ change; editing or deleting a session moves or takes back those credits.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from ..accounts.models import Unit, User
 from ..accounts.scope import subtree_unit_ids, unit_visible, users_in_scope
 from ..audit.services import diff, record
 from ..common.errors import ServiceError
-from ..common.spreadsheets import SpreadsheetError, find_tables, normalise_header, read_workbook
+from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, normalise_header, read_workbook
 from ..extensions import db
 from .models import CATEGORIES, OFFLINE_KINDS, OfflineAttendance, OfflineSession
 from .services import add_credits_for
@@ -233,23 +233,12 @@ COLUMN_LABELS = {"name": "姓名", "login": "登录名"}
 
 
 @dataclass
-class SheetProblem:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        return f"工作表“{self.sheet}”第 {self.row} 行「{self.column}」：{self.message}"
-
-
-@dataclass
 class SheetPlan:
     """A read sign-in sheet: people matched (to add), already present, and every problem by sheet and row."""
 
     matched: list[dict] = field(default_factory=list)
     already: list[dict] = field(default_factory=list)
-    problems: list[SheetProblem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
     total: int = 0
 
     @property
@@ -268,7 +257,7 @@ def plan_signin(actor, session: OfflineSession, data: bytes, *, max_bytes=None) 
     if not tables:
         raise SpreadsheetError("没有找到表头：签到表需要“姓名”列（建议同时填写“登录名”）。")
     plan = SheetPlan()
-    plan.problems += [SheetProblem(s, r, COLUMN_LABELS.get(c, c), m) for s, r, c, m in limit_problems]
+    plan.problems += [replace(p, column=COLUMN_LABELS.get(p.column, p.column)) for p in limit_problems]
     records = [(t.sheet, row, rec) for t in tables for row, rec in t.records]
     plan.total = len(records)
     if not records:
@@ -290,7 +279,7 @@ def plan_signin(actor, session: OfflineSession, data: bytes, *, max_bytes=None) 
         name, login = rec.get("name", "").strip(), rec.get("login", "").strip()
 
         def bad(column, message):
-            plan.problems.append(SheetProblem(sheet, row, COLUMN_LABELS[column], message))
+            plan.problems.append(RowProblem(sheet, row, COLUMN_LABELS[column], message))
 
         person = None
         if login:

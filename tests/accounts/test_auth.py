@@ -129,6 +129,8 @@ def test_deactivation_ends_sessions(client, make_client, f, tree):
     client.login("gb01")
     organiser = make_client()
     organiser.login("org01")
+    assert organiser.post(f"/users/{person.id}/active", {"active": "maybe"}).status_code == 400
+    assert client.get("/").status_code == 200  # a value that is neither 0 nor 1 changes nothing
     organiser.post(f"/users/{person.id}/active", {"active": "0"})
     assert client.get("/").headers["Location"].startswith("/login")
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from quizapp.accounts import importer
 from quizapp.accounts.models import Unit, User
 from quizapp.common.errors import ServiceError
-from quizapp.common.spreadsheets import SpreadsheetError
+from quizapp.common.spreadsheets import RowProblem, SpreadsheetError
 from quizapp.extensions import db
 
 HEADER = ["姓名", "登录名", "单位", "职务", "职级", "人员类别", "是否述法对象", "角色"]
@@ -244,3 +244,15 @@ def test_cli_reports_bad_rows_and_exits_non_zero(runner, tree, tmp_path):
     report = json.loads(result.output)
     assert report["rejected"] == [{"sheet": "CSV", "row": 3, "column": "姓名", "message": "缺少姓名"}]
     assert db.session.scalar(sa.select(User).where(User.login == "13800000001")) is None
+    text = runner.invoke(args=["users", "import", str(path)])
+    assert text.exit_code == 1 and "  第 3 行「姓名」：缺少姓名" in text.output  # a CSV has no sheet to name
+
+
+def test_too_long_cells_are_row_problems_under_the_header_people_see(tree):
+    """Is a cell over the length limit reported like any bad cell: same type, sheet, row and the Chinese column?"""
+    plan = importer.plan_import(tree["admin"], xlsx([GOOD[0], ["王" * 5001, "x002", "示范县/甲乡"]]))
+    problems = [p for p in plan.problems if "内容过长" in p.message]
+    assert isinstance(problems[0], RowProblem)
+    assert problems[0].as_dict() == {"sheet": "人员名单", "row": 3, "column": "姓名",
+                                     "message": "内容过长（超过 5000 个字符）"}
+    assert str(problems[0]) == "工作表“人员名单”第 3 行「姓名」：内容过长（超过 5000 个字符）"

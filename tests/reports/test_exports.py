@@ -1,6 +1,7 @@
 """Exports: every table downloads as .xlsx, formula-looking text is made inert, large exports are streamed."""
 import io
 from datetime import date
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 
 from quizapp.audit.models import AuditEntry
 from quizapp.extensions import db
-from quizapp.reports.exports import SheetSpec, cell_value, write_workbook
+from quizapp.common.spreadsheets import SheetSpec, cell_value, write_workbook, write_xlsx, xlsx_download
 
 from reportkit import at
 
@@ -119,3 +120,31 @@ def test_long_sheet_names_are_cut_and_unique(tmp_path):
     titles = [s.title for s in openpyxl.load_workbook(path).worksheets]
     assert len(titles[0]) <= 31 and titles[0] != titles[1] and len(titles[1]) <= 31
     assert titles[2] == "a_b"
+
+
+def test_small_workbooks_go_through_the_same_writer():
+    """Does a workbook built in memory (templates, error reports) escape, type and freeze like the streamed ones?"""
+    data = write_xlsx({"名单": [["姓名", "分数", "得分"], ["=cmd", 7, Decimal("88.5")], ["-1", None, 2.5]],
+                       "空表": []}, column_widths={"名单": [10, 40, 8]})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["名单"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["姓名", "分数", "得分"], ["'=cmd", 7, 88.5], ["'-1", None, 2.5]]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert book["空表"].max_row == 1 and book["空表"]["A1"].value is None
+
+
+def test_one_download_response_for_bytes_and_streamed_sheets(app):
+    """Do bytes and sheets come out as the same kind of download, the sheets streamed with their length?"""
+    with app.test_request_context():
+        whole = xlsx_download(write_xlsx({"表": [["a"], ["b"]]}), "名单")
+        streamed = xlsx_download([SheetSpec("表", ["a"], [["b"]])], "名单.xlsx")
+    assert streamed.is_streamed and not whole.is_streamed
+    for response in (whole, streamed):
+        assert response.mimetype == XLSX
+        assert response.headers["Content-Disposition"] == "attachment; filename*=UTF-8''%E5%90%8D%E5%8D%95.xlsx"
+        assert response.headers["Cache-Control"] == "no-store"
+        rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(response.get_data())).active]
+        assert rows == [["a"], ["b"]]
+    assert int(streamed.headers["Content-Length"]) == len(streamed.get_data())

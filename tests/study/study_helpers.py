@@ -1,5 +1,5 @@
 """Helpers for the study tests (importable, unlike conftest): law texts in the official layout, API calls."""
-from quizapp.study.lawtext import int_to_cn
+from quizapp.common.lawtext import int_to_cn
 
 
 DEFAULT_ARTICLES = {

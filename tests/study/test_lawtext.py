@@ -10,7 +10,7 @@ from lawfiles import LAWS_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizapp.study.lawtext import (
+from quizapp.common.lawtext import (
     LawParseError,
     cn_to_int,
     int_to_cn,

@@ -92,7 +92,9 @@ def test_removing_and_deleting_take_credits_back(people, lecture, client):
     offline.add_attendees(people["organiser"], lecture, [people["cadre"].id, people["cadre2"].id])
     db.session.commit()
     client.login("zz01")
-    client.post(f"/offline/{lecture.id}/attendees/remove", data={"user_ids": [str(people["cadre2"].id)]})
+    response = client.post(f"/offline/{lecture.id}/attendees/remove",
+                           data={"user_ids": [str(people["cadre2"].id)], "back": "show"})
+    assert response.headers["Location"] == f"/offline/{lecture.id}"  # back to the page the button was on
     assert _credits() == {(people["cadre"].id, 2026, 3, "宪法"): 6000}
     client.post(f"/offline/{lecture.id}/delete")
     assert _credits() == {(people["cadre"].id, 2026, 3, "宪法"): 600}

@@ -7,10 +7,10 @@ from ...common.forms import ButtonForm
 from ...common.auth import MANAGERS, roles_required
 from ...bank.models import Question
 from ...common.errors import ServiceError, put_on_form
+from ...common.lawtext import parse_article_ref
 from ...extensions import db
 from .. import library, services
 from ..forms import LawEditForm, LawUploadForm
-from ..lawtext import parse_article_ref
 from ..models import LAW_CATEGORIES, Law, LawArticle, LawVersion
 from ..settings import setting
 from .common import page_size, parse_date_or_404
@@ -61,9 +61,10 @@ def index():
                                                                 LawVersion.is_current.is_(True))))
     if category in LAW_CATEGORIES:
         stmt = stmt.where(Law.category == category)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(sa.or_(Law.title.contains(q, autoescape=True), Law.short_title.contains(q, autoescape=True)))
+    search = (request.args.get("q") or "").strip()
+    if search:
+        stmt = stmt.where(sa.or_(Law.title.contains(search, autoescape=True),
+                                 Law.short_title.contains(search, autoescape=True)))
     rows = db.session.execute(stmt.order_by(Law.category, Law.title)).all()
     counts = dict(db.session.execute(
         sa.select(LawArticle.version_id, sa.func.count()).where(LawArticle.version_id.in_([v.id for _, v in rows]))
@@ -71,7 +72,7 @@ def index():
     version_counts = dict(db.session.execute(sa.select(LawVersion.law_id, sa.func.count())
                                              .group_by(LawVersion.law_id)).all())
     return render_template("laws/index.html", rows=rows, counts=counts, version_counts=version_counts,
-                           categories=LAW_CATEGORIES, category=category, q=q)
+                           categories=LAW_CATEGORIES, category=category, search=search)
 
 
 @laws_bp.route("/<int:law_id>")
@@ -189,21 +190,21 @@ def lookup():
 @laws_bp.route("/search")
 @login_required
 def search():
-    q = (request.args.get("q") or "").strip()
+    search = (request.args.get("q") or "").strip()
     law_id = request.args.get("law", type=int)
     history = request.args.get("history") == "1"
-    stmt = library.search_statement(q, law_id=law_id, include_history=history)
+    stmt = library.search_statement(search, law_id=law_id, include_history=history)
     page = db.paginate(stmt, per_page=page_size(), error_out=False) if stmt is not None else None
-    terms = library.search_terms(q)
-    shortcut = _citation_shortcut(q)
+    terms = library.search_terms(search)
+    shortcut = _citation_shortcut(search)
     laws = db.session.execute(sa.select(Law.id, Law.title).order_by(Law.title)).all()
-    return render_template("laws/search.html", q=q, page=page, terms=terms, snippet=library.snippet, laws=laws,
-                           law_id=law_id, history=history, shortcut=shortcut)
+    return render_template("laws/search.html", search=search, page=page, terms=terms, snippet=library.snippet,
+                           laws=laws, law_id=law_id, history=history, shortcut=shortcut)
 
 
-def _citation_shortcut(q):
+def _citation_shortcut(search):
     """When the search reads as "宪法 第三十三条" (or "宪法 33"), offer the article itself."""
-    parts = q.split()
+    parts = search.split()
     if len(parts) != 2:
         return None
     found = library.lookup(parts[0], parts[1])
@@ -306,7 +307,7 @@ def review_law(law_id):
     questions = page.items if page else []
     return render_template("laws/review_law.html", law=law, page=page, newest=law.versions[0],
                            compare=library.compare_articles(law, questions), button=ButtonForm(),
-                           can_confirm=lambda q: library.can_confirm(current_user, q))
+                           can_confirm=lambda question: library.can_confirm(current_user, question))
 
 
 @laws_bp.route("/review/<int:law_id>/questions/<int:question_id>/confirm", methods=["POST"])

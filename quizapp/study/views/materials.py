@@ -14,7 +14,7 @@ from ...common.errors import ServiceError, put_on_form
 from ...extensions import db
 from .. import materials as service
 from .. import services
-from ..forms import MaterialForm, RequirementForm
+from ..forms import MaterialForm, PublishForm, RequirementForm
 from ..markdown import render_markdown
 from ..models import CATEGORIES, MATERIAL_KINDS, Material, MaterialFile, MaterialRequirement, StudyProgress
 from ..settings import setting
@@ -50,11 +50,11 @@ def _category_filter(stmt, category):
 def index():
     year = services.current_year()
     category = request.args.get("category")
-    q = (request.args.get("q") or "").strip()
+    search = (request.args.get("q") or "").strip()
     visible = service.visible_materials(current_user)
     stmt = _category_filter(visible, category)
-    if q:
-        stmt = stmt.where(Material.title.contains(q, autoescape=True))
+    if search:
+        stmt = stmt.where(Material.title.contains(search, autoescape=True))
     required_only = request.args.get("required") == "1"
     due = service.due_dates(current_user, year)
     stmt = stmt.outerjoin(due, due.c.material_id == Material.id)
@@ -70,7 +70,7 @@ def index():
         StudyProgress.user_id == current_user.id, StudyProgress.year == year,
         StudyProgress.material_id.in_(ids)))} if ids else {}
     return render_template("materials/index.html", page=page, dues=dues, progress=progress, category=category,
-                           categories=CATEGORIES, counts=_category_counts(visible), q=q,
+                           categories=CATEGORIES, counts=_category_counts(visible), search=search,
                            required_only=required_only, year=year)
 
 
@@ -139,9 +139,9 @@ def _manage_list(viewer):
 def manage():
     category = request.args.get("category")
     stmt = _category_filter(_manage_list(current_user), category)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(Material.title.contains(q, autoescape=True))
+    search = (request.args.get("q") or "").strip()
+    if search:
+        stmt = stmt.where(Material.title.contains(search, autoescape=True))
     status = request.args.get("status")
     if status in ("published", "draft"):
         stmt = stmt.where(Material.published.is_(status == "published"))
@@ -153,7 +153,7 @@ def manage():
         sa.select(MaterialRequirement.material_id, sa.func.count())
         .where(MaterialRequirement.material_id.in_(ids), MaterialRequirement.year == year)
         .group_by(MaterialRequirement.material_id)).all()) if ids else {}
-    return render_template("materials/manage.html", page=page, categories=CATEGORIES, category=category, q=q,
+    return render_template("materials/manage.html", page=page, categories=CATEGORIES, category=category, search=search,
                            status=status, required=required, year=year, kinds=MATERIAL_KINDS, button=ButtonForm(),
                            can_manage=lambda m: service.can_manage(current_user, m))
 
@@ -230,8 +230,8 @@ def edit(material_id):
                            material=material, max_mb=setting("MATERIAL_PDF_MAX_BYTES") // (1024 * 1024))
 
 
-def _posted_material(material_id):
-    if not ButtonForm().validate_on_submit():
+def _posted_material(material_id, form=None):
+    if not (form or ButtonForm()).validate_on_submit():
         abort(400)
     material = _material_or_404(material_id)
     if not service.can_manage(current_user, material):
@@ -242,8 +242,9 @@ def _posted_material(material_id):
 @materials_bp.route("/<int:material_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(material_id):
-    material = _posted_material(material_id)
-    wanted = request.form.get("published") == "1"
+    form = PublishForm()
+    material = _posted_material(material_id, form)
+    wanted = form.published.data == "1"
     try:
         service.set_published(current_user, material, wanted)
     except ServiceError as error:

@@ -142,15 +142,16 @@ def delete(session_id):
 
 # ---------------------------------------------------------------- attendees
 
-def _people_filter(session, q, unit_id):
+def _people_filter(session, search, unit_id):
     """People the organiser may add, narrowed by the search (name, login or title) and a unit subtree."""
     stmt = service.eligible_people(current_user, session)
     if unit_id:
         unit = get_unit_or_404(current_user, unit_id)
         stmt = stmt.where(User.unit_id.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path))))
-    if q:
-        stmt = stmt.where(sa.or_(User.name.contains(q, autoescape=True), User.login.contains(q, autoescape=True),
-                                 User.title.contains(q, autoescape=True)))
+    if search:
+        stmt = stmt.where(sa.or_(User.name.contains(search, autoescape=True),
+                                 User.login.contains(search, autoescape=True),
+                                 User.title.contains(search, autoescape=True)))
     return stmt
 
 
@@ -159,14 +160,14 @@ def _people_filter(session, q, unit_id):
 def attendees(session_id):
     """Pick people: search by GET, tick, add. Works without JavaScript."""
     session = _session_or_404(session_id, manage=True)
-    q = (request.args.get("q") or "").strip()
+    search = (request.args.get("q") or "").strip()
     unit_id = request.args.get("unit", type=int)
-    stmt = _people_filter(session, q, unit_id)
+    stmt = _people_filter(session, search, unit_id)
     page = db.paginate(stmt.join(Unit, User.unit_id == Unit.id).order_by(Unit.path, User.name, User.id),
                        per_page=50, error_out=False)
     present = set(db.session.scalars(service.attendee_ids(session.id)).all())
-    form = AttendeesForm(q=q, unit=unit_id or "")
-    return render_template("offline/attendees.html", activity=session, page=page, present=present, q=q,
+    form = AttendeesForm(q=search, unit=unit_id or "")
+    return render_template("offline/attendees.html", activity=session, page=page, present=present, search=search,
                            unit_id=unit_id, units=unit_choices(current_user), form=form,
                            people=service.attendees(session), full_name=unit_full_name)
 
@@ -178,7 +179,7 @@ def add_attendees(session_id):
     form = AttendeesForm()
     if not form.validate_on_submit():
         abort(400)
-    if request.form.get("all") == "1":
+    if form.all.data:
         added = service.add_matching(current_user, session,
                                      _people_filter(session, (form.q.data or "").strip(), _int(form.unit.data)))
     else:
@@ -208,7 +209,7 @@ def remove_attendees(session_id):
     db.session.commit()
     flash(f"已移除 {removed} 人，相应学时已扣回。" if removed else "未选择要移除的人员。",
           "success" if removed else "warning")
-    back = "offline.show" if request.form.get("back") == "show" else "offline.attendees"
+    back = "offline.show" if form.back.data == "show" else "offline.attendees"
     return redirect(url_for(back, session_id=session.id))
 
 

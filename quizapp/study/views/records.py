@@ -71,9 +71,10 @@ def people():
     year = year_arg()
     under = get_unit_or_404(current_user, request.args.get("unit", type=int)) if request.args.get("unit") else None
     stmt = users_in_scope(current_user, under).where(User.active.is_(True))
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(sa.or_(User.name.contains(q, autoescape=True), User.login.contains(q, autoescape=True)))
+    search = (request.args.get("q") or "").strip()
+    if search:
+        stmt = stmt.where(sa.or_(User.name.contains(search, autoescape=True),
+                                 User.login.contains(search, autoescape=True)))
     category = request.args.get("category")
     if category in PERSON_CATEGORIES:
         stmt = stmt.where(User.category == category)
@@ -98,7 +99,7 @@ def people():
         .group_by(OfflineAttendance.user_id)).all()) if ids else {}
     return render_template("study/people.html", page=page, totals=totals, completed=completed, sessions=sessions,
                            targets=services.all_targets(), year=year, years=_years(), under=under,
-                           units=unit_choices(current_user), categories=PERSON_CATEGORIES, q=q)
+                           units=unit_choices(current_user), categories=PERSON_CATEGORIES, search=search)
 
 
 @study_bp.route("/targets", methods=["GET", "POST"])

@@ -1,0 +1,204 @@
+"""People: list, filter, export, create, edit, deactivate, reset passwords and bulk import (blueprint ``users``)."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ...common import uploads
+from ...common.auth import MANAGERS, READERS, ROLES, roles_required
+from ...common.errors import ServiceError, put_on_form
+from ...common.forms import ButtonForm
+from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
+from ...extensions import db
+from .. import importer, services
+from ..forms import ImportApplyForm, ImportForm, SetActiveForm, UserForm
+from ..models import CATEGORIES, RANKS, Unit, User
+from ..scope import get_unit_or_404, get_user_or_404, users_in_scope
+
+users_bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+def _filtered_people():
+    """The people list query from the request's filters, always inside the viewer's scope."""
+    under = None
+    unit_id = request.args.get("unit", type=int)
+    if unit_id:
+        under = get_unit_or_404(current_user, unit_id)
+    stmt = users_in_scope(current_user, under)
+    if under is not None and request.args.get("sub", "1") == "0":
+        stmt = stmt.where(User.unit_id == under.id)
+    search = (request.args.get("q") or "").strip()
+    if search:
+        like = f"%{search.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(sa.or_(User.name.like(like), User.login.like(like), User.title.like(like)))
+    for arg, column, allowed in (("role", User.role, ROLES), ("category", User.category, CATEGORIES),
+                                 ("rank", User.rank, RANKS)):
+        value = request.args.get(arg)
+        if value in allowed:
+            stmt = stmt.where(column == value)
+    status = request.args.get("status", "active")
+    if status == "active":
+        stmt = stmt.where(User.active.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(User.active.is_(False))
+    if request.args.get("shufa") == "1":
+        stmt = stmt.where(User.shufa.is_(True))
+    return stmt, under
+
+
+@users_bp.route("/")
+@roles_required(*READERS)
+def index():
+    stmt, under = _filtered_people()
+    page = db.paginate(stmt.join(User.unit).order_by(Unit.path, User.name, User.id),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("users/index.html", page=page, under=under, units=services.unit_choices(current_user),
+                           roles=ROLES, categories=CATEGORIES, ranks=RANKS, full_name=services.unit_full_name)
+
+
+@users_bp.route("/export.xlsx")
+@roles_required(*READERS)
+def export():
+    stmt, _ = _filtered_people()
+    people = db.session.scalars(stmt.join(User.unit).order_by(Unit.path, User.name)).all()
+    names = dict(services.unit_choices(current_user))
+    rows = [importer.COLUMNS + ["状态"]]
+    rows += [[p.name, p.login, names.get(p.unit_id, p.unit.name), p.title, p.rank_label, p.category_label,
+              "是" if p.shufa else "否", p.role_label, p.phone, "在用" if p.active else "已停用"] for p in people]
+    data = write_xlsx({"人员名单": rows}, column_widths={"人员名单": [10, 16, 30, 14, 12, 14, 12, 10, 16, 8]})
+    return xlsx_download(data, "人员名单.xlsx")
+
+
+def _user_form(person=None):
+    form = UserForm(obj=person)
+    form.unit_id.choices = services.unit_choices(current_user)
+    allowed = services.allowed_roles(current_user)
+    form.role.choices = [(code, label) for code, label in ROLES.items() if code in allowed]
+    return form
+
+
+def _form_values(form):
+    return {key: getattr(form, key).data for key in services.USER_FIELDS}
+
+
+@users_bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create():
+    form = _user_form()
+    if request.method == "GET" and request.args.get("unit", type=int):
+        form.unit_id.data = request.args.get("unit", type=int)
+    if form.validate_on_submit():
+        try:
+            person, temp = services.create_user(current_user, _form_values(form))
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            return render_template("users/password_issued.html", person=person, password=temp, created=True)
+    return render_template("users/form.html", form=form, title="新建人员")
+
+
+@users_bp.route("/<int:user_id>")
+@login_required
+def show(user_id):
+    person = get_user_or_404(current_user, user_id)
+    return render_template("users/show.html", person=person, full_name=services.unit_full_name(person.unit),
+                           button=ButtonForm())
+
+
+@users_bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(user_id):
+    person = get_user_or_404(current_user, user_id)
+    form = _user_form(person)
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, person, _form_values(form))
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("人员信息已保存。", "success")
+            return redirect(url_for("users.show", user_id=person.id))
+    return render_template("users/form.html", form=form, title=f"修改人员：{person.name}", person=person)
+
+
+@users_bp.route("/<int:user_id>/active", methods=["POST"])
+@roles_required(*MANAGERS)
+def set_active(user_id):
+    person = get_user_or_404(current_user, user_id)
+    form = SetActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    activate = form.active.data == "1"
+    try:
+        services.set_active(current_user, person, activate)
+    except ServiceError as error:
+        db.session.rollback()
+        for message in error.messages:
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash("账号已启用。" if activate else "账号已停用，该人员的登录已失效。", "success")
+    return redirect(url_for("users.show", user_id=person.id))
+
+
+@users_bp.route("/<int:user_id>/reset-password", methods=["POST"])
+@roles_required(*MANAGERS)
+def reset_password(user_id):
+    person = get_user_or_404(current_user, user_id)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    temp = services.reset_password(current_user, person)
+    db.session.commit()
+    return render_template("users/password_issued.html", person=person, password=temp, created=False)
+
+
+@users_bp.route("/template.xlsx")
+@roles_required(*MANAGERS)
+def template():
+    return xlsx_download(importer.template_bytes(), "人员导入模板.xlsx")
+
+
+@users_bp.route("/import", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def import_upload():
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            plan = importer.plan_import(current_user, data, create_units=form.create_units.data,
+                                        max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+        except SpreadsheetError as error:
+            form.file.errors = [str(error)]
+        else:
+            staged = uploads.stage(current_user, "users", form.file.data.filename, data,
+                                   {"create_units": bool(form.create_units.data)})
+            db.session.commit()
+            apply_form = ImportApplyForm(token=staged.token)
+            return render_template("users/import_preview.html", plan=plan, staged=staged, form=apply_form)
+    return render_template("users/import.html", form=form)
+
+
+@users_bp.route("/import/apply", methods=["POST"])
+@roles_required(*MANAGERS)
+def import_apply():
+    form = ImportApplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    staged = uploads.fetch(current_user, "users", form.token.data)
+    if staged is None:
+        flash("预检结果已失效，请重新上传文件。", "error")
+        return redirect(url_for("users.import_upload"))
+    try:
+        plan = importer.plan_import(current_user, staged.data, create_units=staged.options.get("create_units", False))
+        created = importer.apply_import(current_user, plan, filename=staged.filename)
+    except (ServiceError, SpreadsheetError) as error:
+        db.session.rollback()
+        flash(f"未导入任何账号：{error}", "error")
+        return redirect(url_for("users.import_upload"))
+    uploads.discard(staged)
+    db.session.commit()
+    return render_template("users/import_done.html", created=created, filename=staged.filename)
