@@ -7,10 +7,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 spec="."
 [ -n "${EXTRAS:-}" ] && spec=".[${EXTRAS}]"
-stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${EXTRAS:-base}"
+# Exact versions from .ci/constraints.txt (what CI last tested); pyproject.toml holds the supported ranges.
+stamp="$VENV/.installed-$(cat pyproject.toml .ci/constraints.txt | sha256sum | cut -c1-16)-${EXTRAS:-base}"
 if [ ! -f "$stamp" ]; then
   echo "== 安装依赖（首次约一两分钟）"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c .ci/constraints.txt -e "$spec"
   touch "$stamp"
 fi
