@@ -28,6 +28,10 @@ Handling decided here, for the next reader:
   ``第X条`` line, and any bare heading line after the first article, is a
   quoted paragraph of the current amendment article. Amendments numbered
   ``一、二、…`` (刑法修正案) are read the same way, labelled 第一条, 第二条….
+
+Why one module of ~950 lines: it is one grammar (numerals, headings, history,
+body) whose stages share the line and heading model; split, a reader would
+chase one rule across files. It has no database or Flask imports.
 - For DOCX, a "line" in error messages is a paragraph of the document.
 """
 

@@ -4,6 +4,9 @@ Search uses the database's own substring index: an FTS5 table with the
 trigram tokenizer on SQLite and a pg_trgm GIN index on PostgreSQL (both made
 by the migration). Trigrams need three characters, so shorter terms fall
 back to LIKE.
+
+Kept as one module (~600 lines) because import, versions, lookup and search
+share the version-selection rules; the text parser lives in common/lawtext.py.
 """
 from __future__ import annotations
 
