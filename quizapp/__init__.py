@@ -100,6 +100,8 @@ def register_template_helpers(app):
 
 
 def register_security_headers(app):
+    from flask import request, session
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -110,4 +112,10 @@ def register_security_headers(app):
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
+        if "_user_id" in session and request.endpoint != "static":
+            # Pages, JSON and files for a signed-in person show personal data or answers: a shared
+            # township PC must not show them from its cache or the back button after sign-out.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         return response

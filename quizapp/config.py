@@ -103,6 +103,8 @@ def from_environment(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+        # Strict-Transport-Security is sent when cookies are Secure (HTTPS only); 0 turns it off.
+        "HSTS_MAX_AGE": int(os.environ.get("HSTS_MAX_AGE", "31536000")),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
