@@ -122,6 +122,8 @@ def from_environment(instance_path):
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024,
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024,
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
+        # X-Forwarded-For/-Proto count only from these (addresses, networks, "unix" for a unix socket).
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "127.0.0.1, ::1"),
         "DEMO_MODE": _bool("QUIZAPP_DEMO"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 20,
