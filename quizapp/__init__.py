@@ -101,6 +101,10 @@ def register_template_helpers(app):
 def register_security_headers(app):
     from flask import request, session
 
+    from .common.paging import refuse_out_of_range_page
+
+    app.before_request(refuse_out_of_range_page)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

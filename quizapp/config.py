@@ -89,6 +89,9 @@ def from_environment(instance_path):
         problem = weak_secret_key(secret)
         if problem:
             raise RuntimeError(f"{problem}; production needs a long random key of its own ({SECRET_KEY_HOWTO})")
+    if "MAX_UPLOAD_MB" in os.environ:
+        raise RuntimeError("MAX_UPLOAD_MB is not read any more: set UPLOAD_MAX_MB (megabytes, default 10) instead")
+    upload_mb = int(os.environ.get("UPLOAD_MAX_MB", "10"))
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "quizapp.sqlite")
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -119,8 +122,9 @@ def from_environment(instance_path):
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024,
-        "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024,
+        # One upload size (UPLOAD_MAX_MB): the file itself, and the whole request with 1 MB for the form around it.
+        "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
+        "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         # X-Forwarded-For/-Proto count only from these (addresses, networks, "unix" for a unix socket).
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "127.0.0.1, ::1"),
