@@ -41,6 +41,10 @@ def register_extensions(app):
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Limits live on the few routes decorated with them, and each decorator checks its own. Flask-Limiter's
+    # global before_request would only make every request (the answer save above all) look for limits that
+    # no other route has.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"

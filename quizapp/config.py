@@ -120,8 +120,12 @@ def from_environment(instance_path):
         "WTF_I18N_ENABLED": False,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Sign-in throttling (accounts/throttle.py): free failures per account, then a doubling delay;
+        # an address is throttled only after failures for this many *different* accounts.
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "LOGIN_DELAY_BASE": int(os.environ.get("LOGIN_DELAY_BASE", "30")),
+        "LOGIN_DELAY_MAX": int(os.environ.get("LOGIN_DELAY_MAX", "300")),
         # One upload size (UPLOAD_MAX_MB): the file itself, and the whole request with 1 MB for the form around it.
         "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
         "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,

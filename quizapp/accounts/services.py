@@ -58,6 +58,12 @@ def authenticate(login, password):
     return user
 
 
+def user_by_login(login):
+    """The account (active or not) with this login, or None: whom a failed sign-in was aimed at."""
+    login = (login or "").strip()
+    return db.session.scalar(sa.select(User).where(User.login == login)) if login else None
+
+
 def load_user(user_id):
     """The person a session names ("id:version", see ``User.get_id``), or None when the version is stale."""
     try:
