@@ -109,6 +109,10 @@ def register_security_headers(app):
 
     app.before_request(refuse_out_of_range_page)
 
+    from .audit.hooks import record_export
+
+    app.after_request(record_export)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -129,6 +129,7 @@ def from_environment(instance_path):
         # One upload size (UPLOAD_MAX_MB): the file itself, and the whole request with 1 MB for the form around it.
         "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
         "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,
+        "AUDIT_DENIED_PER_HOUR": int(os.environ.get("AUDIT_DENIED_PER_HOUR", "20")),
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         # X-Forwarded-For/-Proto count only from these (addresses, networks, "unix" for a unix socket).
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "127.0.0.1, ::1"),

@@ -1,5 +1,5 @@
 """Writing to the audit log from any service."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from ..extensions import db
 from .models import AuditEntry
@@ -94,4 +94,6 @@ def record(actor, action, target_type, target_id=None, target_label="", summary=
         ip=(request.remote_addr or "")[:45] if has_request_context() else "",
     )
     db.session.add(entry)
+    if has_request_context():
+        g.setdefault("audit_actions", []).append(action)
     return entry
