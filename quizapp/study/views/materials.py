@@ -316,6 +316,8 @@ def delete_requirement(requirement_id):
     requirement = db.session.get(MaterialRequirement, requirement_id)
     if requirement is None:
         abort(404)
+    if not service.can_remove_requirement(current_user, requirement):
+        raise Forbidden  # another unit's requirement: 404 like any object not theirs, and audited
     material_id = requirement.material_id
     try:
         service.remove_requirement(current_user, requirement)
