@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -36,6 +37,8 @@ VENV_BIN = Path(sys.executable).parent
 SAVES_PER_CADRE = 50
 PASSWORD = "Bench@2026x"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+# Made per run: a key written in the repository is public (production refuses one).
+BENCH_SECRET_KEY = secrets.token_hex(32)
 
 
 # ---------------------------------------------------------------- set-up
@@ -67,7 +70,7 @@ def prepare_database(url, cadres):
     from quizapp.exams import papers, setup
     from quizapp.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": BENCH_SECRET_KEY})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         county = accounts.create_unit(None, "基准县", None, "county")
@@ -316,7 +319,7 @@ def main():
     ceiling_url = url if options.database else f"sqlite:///{scratch}/ceiling.sqlite"
     print(f"database: {url.split('@')[-1]}  gunicorn: {options.workers} workers × {options.threads} threads")
     exam_id = prepare_database(url, sum(levels))
-    env = dict(os.environ, DATABASE_URL=url, CEILING_DATABASE_URL=ceiling_url, SECRET_KEY="bench-secret-key-0123456789",
+    env = dict(os.environ, DATABASE_URL=url, CEILING_DATABASE_URL=ceiling_url, SECRET_KEY=BENCH_SECRET_KEY,
                LOGIN_LIMIT_PER_ADDRESS="100000 per minute", LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
                QUIZAPP_ENV="development", PYTHONPATH=str(ROOT))
     os.environ["CEILING_DATABASE_URL"] = ceiling_url

@@ -33,15 +33,18 @@ def register_extensions(app):
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     if app.config.get("PROXY_FIX"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from .common.proxies import TrustedProxies
 
-        hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Limits live on the few routes decorated with them, and each decorator checks its own. Flask-Limiter's
+    # global before_request would only make every request (the answer save above all) look for limits that
+    # no other route has.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
@@ -100,6 +103,16 @@ def register_template_helpers(app):
 
 
 def register_security_headers(app):
+    from flask import request, session
+
+    from .common.paging import refuse_out_of_range_page
+
+    app.before_request(refuse_out_of_range_page)
+
+    from .audit.hooks import record_export
+
+    app.after_request(record_export)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -110,4 +123,10 @@ def register_security_headers(app):
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
+        if "_user_id" in session and request.endpoint != "static":
+            # Pages, JSON and files for a signed-in person show personal data or answers: a shared
+            # township PC must not show them from its cache or the back button after sign-out.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         return response

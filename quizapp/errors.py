@@ -3,7 +3,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .common.errors import NotFound
+from .audit.hooks import record_denied
+from .common.errors import Forbidden, NotFound
 from .extensions import db
 
 MESSAGES = {
@@ -36,8 +37,14 @@ def register_error_handlers(app):
 
     @app.errorhandler(NotFound)
     def not_found(error):
-        """Missing and not-yours look the same (404), so ids cannot be probed."""
+        """Missing and not-yours look the same (404), so ids cannot be probed; not-yours is audited."""
         db.session.rollback()
+        if isinstance(error, Forbidden):
+            try:
+                record_denied()
+            except Exception:  # the refusal must stand even when the log cannot be written
+                db.session.rollback()
+                app.logger.exception("could not record a denied access")
         return render_error(404)
 
     @app.errorhandler(HTTPException)

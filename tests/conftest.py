@@ -6,6 +6,7 @@ project's own migrations, so every run also proves they work.
 """
 import os
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ def app(database_url, tmp_path):
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": secrets.token_hex(32),  # made per run: a key in the repository is public
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     })

@@ -67,6 +67,27 @@ def _emit(result, as_json):
         click.echo(f"已导入 {result['created']} 个账号。首次登录须修改密码。")
 
 
+@users_cli.command("unlock")
+@click.argument("login", required=False)
+@click.option("--address", help="解除该 IP 地址的登录限制（多个账号登录失败）。")
+def unlock_command(login, address):
+    """解除账号（或 IP 地址）的登录限制（计数须在共享的 RATELIMIT_STORAGE_URI 中，如 Redis）。"""
+    from ..audit.services import record
+    from . import throttle
+
+    if not login and not address:
+        raise click.UsageError("请给出登录名或 --address。")
+    if login:
+        throttle.unlock_account(login)
+        click.echo(f"已解除账号 {login} 的登录限制。")
+    if address:
+        throttle.unlock_address(address)
+        click.echo(f"已解除地址 {address} 的登录限制。")
+    record(None, "auth.unlock", "user" if login else "address", None, login or address,
+           summary=f"命令行解除登录限制：{' '.join(filter(None, [login, address]))}")
+    db.session.commit()
+
+
 @click.command("create-admin")
 @click.option("--login", prompt="登录名")
 @click.option("--name", prompt="姓名")

@@ -9,6 +9,7 @@ from ..audit.services import diff, record
 from ..common.auth import ROLES
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
+from ..common.text import is_single_line, single_line_message
 from ..extensions import db
 from .models import CATEGORIES, RANKS, UNIT_KINDS, Unit, User
 from .scope import unit_visible
@@ -55,6 +56,12 @@ def authenticate(login, password):
     if not user.active:
         return None
     return user
+
+
+def user_by_login(login):
+    """The account (active or not) with this login, or None: whom a failed sign-in was aimed at."""
+    login = (login or "").strip()
+    return db.session.scalar(sa.select(User).where(User.login == login)) if login else None
 
 
 def load_user(user_id):
@@ -110,6 +117,8 @@ def _check_unit_name(name):
         raise ServiceError([("name", "单位名称不能超过 100 个字符。")])
     if "/" in name:
         raise ServiceError([("name", "单位名称不能包含“/”。")])
+    if not is_single_line(name):
+        raise ServiceError([("name", single_line_message("单位名称"))])
     return name
 
 
@@ -292,6 +301,9 @@ def user_problems(actor, values, existing=None):
         problems.append(("title", "职务不能超过 100 个字符。"))
     if len(values.get("phone") or "") > 20:
         problems.append(("phone", "联系电话不能超过 20 个字符。"))
+    for field, label in (("name", "姓名"), ("login", "登录名"), ("title", "职务"), ("phone", "联系电话")):
+        if not is_single_line(values.get(field)):
+            problems.append((field, single_line_message(label)))
     return problems
 
 

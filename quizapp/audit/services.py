@@ -1,5 +1,5 @@
 """Writing to the audit log from any service."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from ..extensions import db
 from .models import AuditEntry
@@ -50,6 +50,19 @@ ACTION_LABELS = {
     "offline.attendance": "线下活动参加人员",
     "reports.settings": "修改报表设置",
     "reports.export": "导出报表",
+    "auth.login": "登录成功",
+    "auth.failure": "登录失败",
+    "auth.throttled": "登录受限",
+    "auth.forced_change": "登录后须修改密码",
+    "auth.unlock": "解除登录限制",
+    "access.denied": "越权访问被拒绝",
+    "export.users": "导出人员名单",
+    "export.bank": "导出题库",
+    "export.roster": "导出考试名单",
+    "export.offline": "导出线下活动",
+    "export.annual": "导出年度学法数据",
+    "export.shufa": "导出述法材料",
+    "export.audit": "导出操作日志",
 }
 
 
@@ -81,4 +94,6 @@ def record(actor, action, target_type, target_id=None, target_label="", summary=
         ip=(request.remote_addr or "")[:45] if has_request_context() else "",
     )
     db.session.add(entry)
+    if has_request_context():
+        g.setdefault("audit_actions", []).append(action)
     return entry

@@ -13,6 +13,7 @@ from ..accounts.scope import subtree_unit_ids
 from ..audit.services import diff, record
 from ..common.errors import Forbidden, NotFound, ServiceError
 from ..common.spreadsheets import SpreadsheetError, write_xlsx
+from ..common.text import is_single_line, single_line_message
 from ..extensions import db
 from . import importer, qtypes
 from .models import DIFFICULTIES, STATUSES, Bank, ImportRecord, Question
@@ -88,6 +89,8 @@ def _bank_problems(name, unit_id, exclude_id=None):
         return name, [("name", "请填写题库名称。")]
     if len(name) > 100:
         return name, [("name", "题库名称不能超过 100 个字符。")]
+    if not is_single_line(name):
+        return name, [("name", single_line_message("题库名称"))]
     same = sa.select(Bank.id).where(Bank.name == name,
                                     Bank.unit_id.is_(None) if unit_id is None else Bank.unit_id == unit_id)
     if exclude_id is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..accounts.models import CATEGORIES
+from ..common.text import is_single_line, single_line_message
 from .models import COUNTING, KINDS, MULTI_SCORING, REVIEW_POLICIES
 
 PERIOD_RE = re.compile(r"^(\d{4})(-(0[1-9]|1[0-2]))?$")
@@ -99,6 +100,7 @@ def _makeup(check):
 RULES: tuple[Rule, ...] = (
     Rule("title", "请填写考试名称。", lambda s: bool(_text(s, "title"))),
     Rule("title", f"考试名称不能超过 {TITLE_MAX} 个字符。", lambda s: len(_text(s, "title")) <= TITLE_MAX),
+    Rule("title", single_line_message("考试名称"), lambda s: is_single_line(_text(s, "title"))),
     Rule("kind", "请选择考试类型。", _one_of("kind", KINDS)),
     Rule("period", "考试期次应写作“2026-11”（月度）或“2026”（年度）。",
          lambda s: bool(PERIOD_RE.match(_text(s, "period")))),

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..common.auth import LEARNERS, roles_required
 from ..common.forms import ButtonForm
 from ..bank.qtypes import TYPE_LABELS
-from ..common.errors import ServiceError, put_on_form
+from ..common.errors import Forbidden, ServiceError, put_on_form
 from ..common.templating import register_nav
 from ..extensions import db
 from . import services
@@ -42,6 +42,8 @@ def practice_helpers():
 def _session_or_404(session_id) -> PracticeSession:
     practice = services.get_session(current_user, session_id)
     if practice is None:
+        if db.session.get(PracticeSession, session_id) is not None:
+            raise Forbidden  # someone else's: 404 all the same, and audited
         abort(404)
     return practice
 

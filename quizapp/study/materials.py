@@ -14,6 +14,7 @@ from ..accounts.scope import subtree_unit_ids, unit_visible
 from ..audit.services import diff, record
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
+from ..common.text import is_single_line, single_line_message
 from ..common.uploads import clean_filename, sha256_hex
 from ..extensions import db
 from .models import (CATEGORIES, MATERIAL_KINDS, Material, MaterialCategory, MaterialFile, MaterialRequirement,
@@ -143,6 +144,8 @@ def _problems(actor, values: MaterialInput, existing: Material | None, max_pdf_b
         problems.append(("title", "请填写标题。"))
     elif len(title) > 200:
         problems.append(("title", "标题不超过 200 个字符。"))
+    elif not is_single_line(title):
+        problems.append(("title", single_line_message("标题")))
     problems += category_problems(values.category)
     if values.kind not in MATERIAL_KINDS:
         problems.append(("kind", "未知的资料形式。"))

@@ -15,6 +15,7 @@ from ..accounts.models import Unit, User
 from ..accounts.scope import subtree_unit_ids, unit_visible, users_in_scope
 from ..audit.services import diff, record
 from ..common.errors import ServiceError
+from ..common.text import is_single_line, single_line_message
 from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, normalise_header, read_workbook
 from ..extensions import db
 from .models import CATEGORIES, OFFLINE_KINDS, OfflineAttendance, OfflineSession
@@ -89,6 +90,8 @@ def _problems(actor, values: dict):
         problems.append(("topic", "请填写主题。"))
     elif len(topic) > 200:
         problems.append(("topic", "主题不超过 200 个字符。"))
+    elif not is_single_line(topic):
+        problems.append(("topic", single_line_message("主题")))
     if not isinstance(values.get("held_on"), date):
         problems.append(("held_on", "请填写活动日期。"))
     minutes = values.get("minutes")

@@ -31,6 +31,7 @@ MAKEUP = {"makeup_enabled": True, "makeup_open_at": START + timedelta(days=3),
 CASES = [
     ({"title": " "}, "title", "请填写考试名称。"),
     ({"title": "考" * 201}, "title", "考试名称不能超过 200 个字符。"),
+    ({"title": "十一月\n考试"}, "title", "考试名称不能包含换行、制表符等控制字符。"),
     ({"kind": "weekly"}, "kind", "请选择考试类型。"),
     ({"period": "2026/11"}, "period", "考试期次应写作“2026-11”（月度）或“2026”（年度）。"),
     ({"description": "说" * 2001}, "description", "考试说明不能超过 2000 个字符。"),

@@ -1,4 +1,6 @@
 """The security baseline every page relies on."""
+import secrets
+
 import pytest
 
 from quizapp import create_app
@@ -19,7 +21,7 @@ def test_production_refuses_missing_or_sample_secret_key(monkeypatch, tmp_path):
 def test_production_never_runs_the_debugger(monkeypatch, tmp_path):
     """Is debug off in production even when FLASK_DEBUG asks for it?"""
     monkeypatch.setenv("QUIZAPP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
     assert app.debug is False

@@ -5,14 +5,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...common.errors import ServiceError, put_on_form
 from ...common.forms import ButtonForm
 from ...common.urls import safe_next
-from ...extensions import db, limiter
-from .. import services
+from ...audit.services import record
+from ...extensions import db
+from .. import services, throttle
 from ..forms import ChangePasswordForm, LoginForm
 
 auth_bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "登录名或密码不正确。"
-THROTTLED = "登录失败次数过多，请 15 分钟后再试。如忘记密码，请联系本单位管理员重置。"
+THROTTLED = {
+    "account": "该账号登录失败次数过多，请 {minutes} 分钟后再试。如忘记密码，请联系本单位管理员重置。",
+    "address": "本网络登录失败次数过多（涉及多个账号），请 {minutes} 分钟后再试；在本机登录过的账号不受影响。",
+}
 
 
 @auth_bp.before_app_request
@@ -26,20 +30,12 @@ def force_password_change():
     return None
 
 
-def _login_failed(response):
-    return response.status_code != 302
-
-
-def _login_key():
-    # The limiter asks for its key before the view (and its form) runs, so it reads the raw field.
-    return "login:" + (request.form.get("login") or "").strip().lower()
+def _typed_login(form):
+    """The login as typed, made safe to keep in the audit log (one line, bounded)."""
+    return "".join(ch for ch in (form.login.data or "").strip() if ch.isprintable())[:64]
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_login_failed, error_message=THROTTLED)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_key, deduct_when=_login_failed, error_message=THROTTLED)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -47,17 +43,42 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        login_name, address = _typed_login(form), request.remote_addr
+        device = request.cookies.get(throttle.DEVICE_COOKIE)
+        verdict = throttle.check(login_name, address, device)
+        if not verdict.allowed:
+            if throttle.first_refusal(verdict, login_name, address):
+                target = services.user_by_login(login_name)
+                record(None, "auth.throttled", "user", getattr(target, "id", None), login_name,
+                       summary="账号登录延迟中" if verdict.reason == "account" else "该地址多个账号登录失败")
+                db.session.commit()
+            minutes = max(1, -(-verdict.wait_seconds // 60))
+            form.form_errors.append(THROTTLED[verdict.reason].format(minutes=minutes))
+            return render_template("accounts/login.html", form=form), 429
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
+            throttle.failed(login_name, address, device)
+            target = services.user_by_login(login_name)
+            record(None, "auth.failure", "user", getattr(target, "id", None), login_name,
+                   summary="登录失败" if target else "登录失败（无此登录名）")
+            db.session.commit()
             form.form_errors.append(LOGIN_FAILED)
         else:
+            throttle.succeeded(login_name, device)
             target = safe_next(form.next.data, url_for("main.home"))
             session.clear()  # a fresh session at sign-in (no fixation)
             services.note_sign_in(user)
+            record(user, "auth.login", "user", user.id, user.login)
+            if user.must_change_password:
+                record(user, "auth.forced_change", "user", user.id, user.login, summary="须先修改初始或重置的密码")
             db.session.commit()
             login_user(user)
             session.permanent = True
-            return redirect(target)
+            response = redirect(target)
+            response.set_cookie(throttle.DEVICE_COOKIE, throttle.remember_device(device, login_name),
+                                max_age=throttle.DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                                secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            return response
     return render_template("accounts/login.html", form=form)
 
 

@@ -3,13 +3,14 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...audit.services import record
 from ...common import uploads
 from ...common.auth import MANAGERS, READERS, ROLES, roles_required
 from ...common.errors import ServiceError, put_on_form
 from ...common.forms import ButtonForm
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
-from .. import importer, services
+from .. import importer, services, throttle
 from ..forms import ImportApplyForm, ImportForm, SetActiveForm, UserForm
 from ..models import CATEGORIES, RANKS, Unit, User
 from ..scope import get_unit_or_404, get_user_or_404, users_in_scope
@@ -102,8 +103,23 @@ def create():
 @login_required
 def show(user_id):
     person = get_user_or_404(current_user, user_id)
+    sign_in_wait = throttle.account_wait(person.login) if current_user.is_manager else 0
     return render_template("users/show.html", person=person, full_name=services.unit_full_name(person.unit),
-                           button=ButtonForm())
+                           button=ButtonForm(), sign_in_wait=sign_in_wait)
+
+
+@users_bp.route("/<int:user_id>/unlock-sign-in", methods=["POST"])
+@roles_required(*MANAGERS)
+def unlock_sign_in(user_id):
+    """Lift the sign-in delay others' failures put on an account (the owner asked, by phone or in person)."""
+    person = get_user_or_404(current_user, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    throttle.unlock_account(person.login)
+    record(current_user, "auth.unlock", "user", person.id, f"{person.name}（{person.login}）")
+    db.session.commit()
+    flash("已解除该账号的登录限制。", "success")
+    return redirect(url_for("users.show", user_id=person.id))
 
 
 @users_bp.route("/<int:user_id>/edit", methods=["GET", "POST"])

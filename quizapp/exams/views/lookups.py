@@ -3,9 +3,10 @@ from flask import abort
 from flask_login import current_user
 
 from ...common.auth import LEARNERS, MANAGERS, roles_required
+from ...common.errors import Forbidden
 from ...extensions import db
 from ..access import in_audience, manageable, visible_to_manager
-from ..models import Exam
+from ..models import Attempt, Exam
 from ..sitting import get_attempt_for
 
 examinee_required = roles_required(*LEARNERS)
@@ -15,8 +16,10 @@ manager_required = roles_required(*MANAGERS)
 def exam_for_examinee(exam_id):
     """A published exam whose audience includes the signed-in person."""
     exam = db.session.get(Exam, exam_id)
-    if exam is None or exam.status != "published" or not in_audience(exam, current_user):
+    if exam is None or exam.status != "published":
         abort(404)
+    if not in_audience(exam, current_user):
+        raise Forbidden  # 404 all the same, and audited
     return exam
 
 
@@ -24,6 +27,8 @@ def own_attempt(attempt_id):
     """The signed-in person's own attempt; someone else's id is simply not found."""
     attempt = get_attempt_for(current_user, attempt_id)
     if attempt is None:
+        if db.session.get(Attempt, attempt_id) is not None:
+            raise Forbidden  # someone else's: 404 all the same, and audited
         abort(404)
     return attempt
 
@@ -35,5 +40,5 @@ def managed_exam(exam_id, *, write=False):
         abort(404)
     allowed = manageable(current_user, exam) if write else visible_to_manager(current_user, exam)
     if not allowed:
-        abort(404)
+        raise Forbidden
     return exam

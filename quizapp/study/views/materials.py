@@ -10,7 +10,7 @@ from ...accounts.models import CATEGORIES as PERSON_CATEGORIES
 from ...accounts.models import Unit
 from ...accounts.services import unit_choices
 from ...common.auth import MANAGERS, roles_required
-from ...common.errors import ServiceError, put_on_form
+from ...common.errors import Forbidden, ServiceError, put_on_form
 from ...extensions import db
 from .. import materials as service
 from .. import services
@@ -35,7 +35,7 @@ def _readable_or_404(material_id):
     material = _material_or_404(material_id)
     learner = service.material_visible(current_user, material)
     if not learner and not service.can_preview(current_user, material):
-        abort(404)
+        raise Forbidden  # 404 all the same, and audited
     return material, learner
 
 
@@ -316,6 +316,8 @@ def delete_requirement(requirement_id):
     requirement = db.session.get(MaterialRequirement, requirement_id)
     if requirement is None:
         abort(404)
+    if not service.can_remove_requirement(current_user, requirement):
+        raise Forbidden  # another unit's requirement: 404 like any object not theirs, and audited
     material_id = requirement.material_id
     try:
         service.remove_requirement(current_user, requirement)

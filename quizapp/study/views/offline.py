@@ -10,7 +10,7 @@ from ...accounts.scope import get_unit_or_404
 from ...accounts.services import unit_choices, unit_full_name
 from ...common.auth import MANAGERS, READERS, roles_required
 from ...common import uploads
-from ...common.errors import ServiceError, put_on_form
+from ...common.errors import Forbidden, ServiceError, put_on_form
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
 from .. import offline as service
@@ -25,10 +25,11 @@ UPLOAD_PURPOSE = "signin"
 
 def _session_or_404(session_id, manage=False):
     session = db.session.get(OfflineSession, session_id)
-    if session is None or not service.session_visible(current_user, session):
+    if session is None:
         abort(404)
-    if manage and not service.can_manage(current_user, session):
-        abort(404)
+    if not service.session_visible(current_user, session) or (
+            manage and not service.can_manage(current_user, session)):
+        raise Forbidden  # 404 all the same, and audited
     return session
 
 
