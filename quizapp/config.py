@@ -137,7 +137,6 @@ def from_environment(instance_path):
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 20,
         "REPORTS_SNAPSHOT_MAX_AGE": int(os.environ.get("REPORTS_SNAPSHOT_MAX_AGE", "600")),
-        "REPORTS_SYNC_REBUILD_MS": int(os.environ.get("REPORTS_SYNC_REBUILD_MS", "3000")),
     }
 
 

@@ -25,11 +25,11 @@ def _unit(unit_id):
     return unit
 
 
-@reports_cli.command("refresh")
+@reports_cli.command("rebuild")
 @click.option("--year", type=int, multiple=True, help="要更新的年度（可重复；默认今年）。")
 @click.option("--stale", is_flag=True, help="同时更新所有已过期的年度。")
-def refresh_command(year, stale):
-    """Rebuild the roll-up of this year (or the given years); run it from cron every few minutes at scale."""
+def rebuild_command(year, stale):
+    """Close overdue attempts, then rebuild the roll-up of this year (or the given years): a repair, or nightly cron."""
     years = set(year) or {to_local(utcnow()).year}
     if stale:
         years |= set(rollup.stale_years())
@@ -42,6 +42,10 @@ def refresh_command(year, stale):
     rollup.vacuum()
 
 
+# The command's earlier name, kept for existing crontabs.
+reports_cli.add_command(rebuild_command, "refresh")
+
+
 @reports_cli.command("annual")
 @click.option("--unit", "unit_id", type=int, help="单位编号（默认顶级单位）。")
 @click.option("--year", type=int, help="年度（默认今年）。")
@@ -49,8 +53,6 @@ def annual_command(unit_id, year):
     """Print the annual figures as the sentences a 法治政府建设年度报告 quotes."""
     unit = _unit(unit_id)
     year = year or to_local(utcnow()).year
-    rollup.ensure(year)
-    db.session.commit()
     for line in annual_module.sentences(annual_module.annual_figures(unit, year)):
         click.echo(line)
 
@@ -64,7 +66,5 @@ def shufa_export_command(unit_id, year, out):
     """Write every 述法对象's 学法情况 of the subtree to one workbook (as the batch export on the site)."""
     unit = _unit(unit_id)
     year = year or to_local(utcnow()).year
-    rollup.ensure(year)
-    db.session.commit()
     written = write_workbook(out, shufa.batch_filler(unit, year))
     click.echo(f"已导出到 {out}（{written} 行）。")

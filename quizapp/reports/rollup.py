@@ -1,4 +1,4 @@
-"""The yearly roll-up: every report figure of a year, per person and per unit, rebuilt set-based in one go.
+"""The yearly roll-up: every report figure of a year, per person and per unit.
 
 ``refresh(year)`` sums the fact rows of ``figures`` (exam outcomes, required
 materials, study credits) per person and month, derives quarters and the year
@@ -7,10 +7,8 @@ slot — four INSERT … SELECT statements, whatever the number of cadres. Pages
 then add up a few thousand unit rows for any subtree (``figures_by_bucket``,
 ``trend``) instead of scanning millions of raw rows.
 
-A year's roll-up is rebuilt when a page needs it and it is older than
-``REPORTS_SNAPSHOT_MAX_AGE`` seconds (default 600), when a leader presses
-“立即更新”, or by ``flask reports refresh`` (run it from cron at province
-scale, so that no page ever waits for a rebuild).
+Reads are reads: the functions under “reading” never rebuild anything. A full
+rebuild is a repair (``flask reports rebuild``, the “立即更新” button, a job).
 """
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ import time
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Unit, User
@@ -73,12 +71,16 @@ def _zeros(**values):
     return columns
 
 
-def _month_facts(year: int):
-    """Fact rows of ``year``, one per exam pair, material pair and credit row: (user_id, month, facts…)."""
+def _month_facts(year: int, ids=None):
+    """Fact rows of ``year``, one per exam pair, material pair and credit row: (user_id, month, facts…).
+
+    ``ids`` narrows them to some people (the incremental recount); None is everyone.
+    """
+    people = User.id.in_(ids) if ids is not None else None
     parts = []
     exams = figures.year_exams("/", year)
     if exams:
-        rows = figures.exam_rows(None, exams).subquery("exam_facts")
+        rows = figures.exam_rows(None, exams, people=people).subquery("exam_facts")
         parts.append(sa.select(rows.c.user_id, sa.cast(rows.c.month, sa.Integer).label("month"), *_zeros(
             exam_due=sa.literal(1), exam_sat=rows.c.sat, exam_passed=rows.c.passed, exam_excellent=rows.c.excellent,
             exam_makeup=rows.c.makeup, score_sum=rows.c.score, score_n=rows.c.sat,
@@ -86,25 +88,29 @@ def _month_facts(year: int):
             unmet=1 - rows.c.passed)))
     requirements = figures.requirements_for(Period("year", year))
     if requirements.ids:
-        rows = figures.material_rows(None, requirements).subquery("material_facts")
+        rows = figures.material_rows(None, requirements, people=people).subquery("material_facts")
         due_year = sa.cast(sa.extract("year", rows.c.due_date), sa.Integer)
         month = sa.case((due_year < year, 1), (due_year > year, 12),
                         else_=sa.cast(sa.extract("month", rows.c.due_date), sa.Integer))
         parts.append(sa.select(rows.c.user_id, month.label("month"), *_zeros(
             mat_due=sa.literal(1), mat_done=rows.c.done, unmet=1 - rows.c.done)))
     held = OfflineSession.held_on
-    parts.append(sa.select(OfflineAttendance.user_id, sa.cast(sa.extract("month", held), sa.Integer).label("month"),
-                           *_zeros(sessions=sa.literal(1)))
-                 .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
-                 .join(User, User.id == OfflineAttendance.user_id)
-                 .where(held >= date(year, 1, 1), held < date(year + 1, 1, 1), examinee()))
+    attendance = (sa.select(OfflineAttendance.user_id,
+                            sa.cast(sa.extract("month", held), sa.Integer).label("month"), *_zeros(sessions=sa.literal(1)))
+                  .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
+                  .join(User, User.id == OfflineAttendance.user_id)
+                  .where(held >= date(year, 1, 1), held < date(year + 1, 1, 1), examinee()))
     online = StudyCredit.source.in_(figures.ONLINE_SOURCES)
-    parts.append(sa.select(StudyCredit.user_id, sa.cast(StudyCredit.month, sa.Integer).label("month"), *_zeros(
+    credits = (sa.select(StudyCredit.user_id, sa.cast(StudyCredit.month, sa.Integer).label("month"), *_zeros(
         seconds=StudyCredit.seconds,
         online_seconds=sa.case((online, StudyCredit.seconds), else_=0),
         offline_seconds=sa.case((StudyCredit.source == "offline", StudyCredit.seconds), else_=0)))
         .join(User, User.id == StudyCredit.user_id)
         .where(StudyCredit.year == year, examinee()))
+    if ids is not None:
+        attendance = attendance.where(OfflineAttendance.user_id.in_(ids))
+        credits = credits.where(StudyCredit.user_id.in_(ids))
+    parts += [attendance, credits]
     return sa.union_all(*parts).subquery("facts")
 
 
@@ -141,22 +147,7 @@ def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
     person, unit = PersonStat.__table__, UnitStat.__table__
     db.session.execute(sa.delete(person).where(person.c.year == year))
     db.session.execute(sa.delete(unit).where(unit.c.year == year))
-    facts = _month_facts(year)
-    sums = [sa.func.sum(facts.c[name]) for name in FACT_COLUMNS]
-    sums[FACT_COLUMNS.index("online_months")] = sa.case((sa.func.sum(facts.c.online_seconds) > 0, 1), else_=0)
-    db.session.execute(sa.insert(person).from_select(
-        ["year", "slot", "user_id", *FACT_COLUMNS],
-        sa.select(sa.literal(year), facts.c.month, facts.c.user_id, *[sa.func.coalesce(s, 0) for s in sums])
-        .group_by(facts.c.user_id, facts.c.month)
-        # Stored month by month, so that reading one period touches only its own pages.
-        .order_by(facts.c.month, facts.c.user_id)))
-    months = sa.select(person).where(person.c.year == year, person.c.slot <= 12).subquery("months")
-    quarter = SLOT_QUARTER + (months.c.slot + 2) // 3
-    for slot, keys in ((quarter, [months.c.user_id, quarter]), (sa.literal(SLOT_YEAR), [months.c.user_id])):
-        db.session.execute(sa.insert(person).from_select(
-            ["year", "slot", "user_id", *FACT_COLUMNS],
-            sa.select(sa.literal(year), slot, months.c.user_id, *[sa.func.sum(months.c[n]) for n in FACT_COLUMNS])
-            .group_by(*keys)))
+    _insert_person_rows(year)
     _insert_unit_rows(year)
     rows = db.session.scalar(sa.select(sa.func.count()).select_from(person).where(person.c.year == year)) or 0
     values = {"computed_at": now, "duration_ms": int((time.perf_counter() - started) * 1000), "person_rows": rows}
@@ -175,31 +166,67 @@ def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
     return existing
 
 
-def _insert_unit_rows(year: int):
-    """Unit rows: each person's facts added to their unit, plus the 在册 population of every slot."""
+def _insert_person_rows(year: int, ids=None):
+    """Person rows of ``year`` (of the people ``ids``, or everyone): months summed from the facts, then quarters
+    and the year summed from the months."""
+    person = PersonStat.__table__
+    facts = _month_facts(year, ids)
+    sums = [sa.func.sum(facts.c[name]) for name in FACT_COLUMNS]
+    sums[FACT_COLUMNS.index("online_months")] = sa.case((sa.func.sum(facts.c.online_seconds) > 0, 1), else_=0)
+    db.session.execute(sa.insert(person).from_select(
+        ["year", "slot", "user_id", *FACT_COLUMNS],
+        sa.select(sa.literal(year), facts.c.month, facts.c.user_id, *[sa.func.coalesce(s, 0) for s in sums])
+        .group_by(facts.c.user_id, facts.c.month)
+        # Stored month by month, so that reading one period touches only its own pages.
+        .order_by(facts.c.month, facts.c.user_id)))
+    months = sa.select(person).where(person.c.year == year, person.c.slot <= 12)
+    if ids is not None:
+        months = months.where(person.c.user_id.in_(ids))
+    months = months.subquery("months")
+    quarter = SLOT_QUARTER + (months.c.slot + 2) // 3
+    for slot, keys in ((quarter, [months.c.user_id, quarter]), (sa.literal(SLOT_YEAR), [months.c.user_id])):
+        db.session.execute(sa.insert(person).from_select(
+            ["year", "slot", "user_id", *FACT_COLUMNS],
+            sa.select(sa.literal(year), slot, months.c.user_id, *[sa.func.sum(months.c[n]) for n in FACT_COLUMNS])
+            .group_by(*keys)))
+
+
+UNIT_EXTRA = ("people", "persons", "obliged", "complete", "online_people", "outsiders")
+
+
+def person_contributions(year: int, people=None):
+    """What each person row adds to its person's unit row: (slot, unit_id, people=0, persons=1, obliged, …, facts)."""
     person = PersonStat.__table__
     obliged = (person.c.exam_due + person.c.mat_due) > 0
     outside = sa.case(*[(person.c.slot == s, sa.case((in_population(slot_period(year, s)), 0), else_=1))
                         for s in range(1, SLOT_YEAR + 1)], else_=0)
-    facts = (sa.select(person.c.slot, User.unit_id, sa.literal(0).label("people"), sa.literal(1).label("persons"),
-                       sa.case((obliged, 1), else_=0).label("obliged"),
-                       sa.case((sa.and_(obliged, person.c.unmet == 0), 1), else_=0).label("complete"),
-                       sa.case((person.c.online_months > 0, 1), else_=0).label("online_people"),
-                       outside.label("outsiders"), *[person.c[n] for n in FACT_COLUMNS])
-             .join(User, User.id == person.c.user_id).where(person.c.year == year))
+    stmt = (sa.select(person.c.slot, User.unit_id, sa.literal(0).label("people"), sa.literal(1).label("persons"),
+                      sa.case((obliged, 1), else_=0).label("obliged"),
+                      sa.case((sa.and_(obliged, person.c.unmet == 0), 1), else_=0).label("complete"),
+                      sa.case((person.c.online_months > 0, 1), else_=0).label("online_people"),
+                      outside.label("outsiders"), *[person.c[n] for n in FACT_COLUMNS])
+            .join(User, User.id == person.c.user_id).where(person.c.year == year))
+    return stmt.where(people) if people is not None else stmt
+
+
+def _insert_unit_rows(year: int, unit_ids=None):
+    """Unit rows (of ``unit_ids``, or every unit): each person's facts added to their unit, plus the 在册
+    population of every slot."""
+    facts = person_contributions(year, User.unit_id.in_(unit_ids) if unit_ids is not None else None)
     zero_facts = [sa.cast(sa.literal(0), sa.Float if n == "score_sum" else sa.Integer).label(n)
                   for n in FACT_COLUMNS]
     per_unit = (sa.select(User.unit_id.label("unit_id"),
                           *[sa.func.sum(sa.case((in_population(slot_period(year, s)), 1), else_=0)).label(f"p{s}")
                             for s in range(1, SLOT_YEAR + 1)])
-                .where(examinee()).group_by(User.unit_id).subquery("population"))
+                .where(examinee(), User.unit_id.in_(unit_ids) if unit_ids is not None else sa.true())
+                .group_by(User.unit_id).subquery("population"))
     population = [sa.select(sa.literal(s).label("slot"), per_unit.c.unit_id, per_unit.c[f"p{s}"].label("people"),
                             sa.literal(0).label("persons"), sa.literal(0).label("obliged"),
                             sa.literal(0).label("complete"), sa.literal(0).label("online_people"),
                             sa.literal(0).label("outsiders"), *zero_facts)
                   for s in range(1, SLOT_YEAR + 1)]
     rows = sa.union_all(facts, *population).subquery("unit_facts")
-    extra = ("people", "persons", "obliged", "complete", "online_people", "outsiders")
+    extra = UNIT_EXTRA
     db.session.execute(sa.insert(UnitStat.__table__).from_select(
         ["year", "slot", "unit_id", *extra, *FACT_COLUMNS],
         sa.select(sa.literal(year), rows.c.slot, rows.c.unit_id,
@@ -219,24 +246,6 @@ def vacuum():
         connection.exec_driver_sql("VACUUM ANALYZE report_person_stats, report_unit_stats")
 
 
-def ensure(year: int) -> Refresh:
-    """The roll-up of ``year``, rebuilt first when missing or older than the allowed age (at most once a request).
-
-    A stale roll-up whose last rebuild took longer than ``REPORTS_SYNC_REBUILD_MS`` (default 3 s: a
-    province, not a county) is served as it is: cron or “立即更新” rebuilds it, never a page view.
-    """
-    done = g.setdefault("report_years", {}) if has_request_context() else {}
-    if year in done:
-        return done[year]
-    row = db.session.get(Refresh, year)
-    limit = max_age()
-    slow = row is not None and row.duration_ms > current_app.config.get("REPORTS_SYNC_REBUILD_MS", 3000)
-    if is_stale(row) and not slow:
-        row = refresh(year, if_older_than=limit if limit > 0 else None)
-    done[year] = row
-    return row
-
-
 # ---------------------------------------------------------------- reading
 
 def _figure_sums(table):
@@ -250,7 +259,6 @@ def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, F
     paths; each unit's row is added to its bucket (the path segment ``level``
     levels below the root) — a loop over units, never over people.
     """
-    ensure(period.year)
     stats = UnitStat.__table__
     rows = db.session.execute(
         sa.select(stats.c.unit_id, *[stats.c[n] for n in FIGURE_COLUMNS])
@@ -285,7 +293,6 @@ def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, F
 
 def total(root: Unit, period: Period) -> Figures:
     """The figures of ``root``'s whole subtree for ``period`` (one query over its unit rows)."""
-    ensure(period.year)
     stats = UnitStat.__table__
     row = db.session.execute(
         sa.select(*_figure_sums(stats))
@@ -296,7 +303,6 @@ def total(root: Unit, period: Period) -> Figures:
 
 def trend(root: Unit, year: int, last_month: int = 12) -> list[dict]:
     """Per month of ``year`` up to ``last_month``: the subtree's figures (one query)."""
-    ensure(year)
     stats = UnitStat.__table__
     per_hour = minutes_per_hour()
     found = {row["slot"]: Figures.from_mapping(row, per_hour) for row in db.session.execute(
@@ -315,7 +321,6 @@ def distribution(f: Figures) -> list[dict]:
 
 def person_stats(period: Period):
     """The roll-up rows of one period, as a subquery to outer-join people to (user_id and the fact columns)."""
-    ensure(period.year)
     stats = PersonStat.__table__
     return (sa.select(stats.c.user_id, *[stats.c[n] for n in FACT_COLUMNS])
             .where(stats.c.year == period.year, stats.c.slot == slot_of(period)).subquery("stats"))
@@ -327,9 +332,9 @@ def computed_at(year: int):
 
 
 def freshness(year: int) -> dict:
-    """When the year's figures were computed and whether they are older than the allowed age (for the pages)."""
+    """When the year's figures were last rebuilt and whether they are older than the allowed age (for the pages)."""
     row = db.session.get(Refresh, year)
-    return {"at": row.computed_at if row is not None else None, "stale": is_stale(row),
+    return {"at": row.computed_at if row is not None else None, "missing": row is None, "stale": is_stale(row),
             "minutes": int(max_age() // 60)}
 
 

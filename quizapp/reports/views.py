@@ -1,8 +1,9 @@
 """Report pages: the leaders' dashboard and its drill-downs, rankings, 未完成名单, 述法 sheets, annual figures,
 学习档案, the 说明 page and the settings. Every table can be downloaded as .xlsx with ``?format=xlsx``.
 
-Each handler reads its arguments, asks the query modules, and renders (or exports); the only
-writes are the lazy closing of overdue exam attempts, the export audit entries and the settings.
+Each handler reads its arguments, asks the query modules, and renders (or exports). Reads are reads: a
+page never closes overdue attempts nor rebuilds the roll-up (writes keep the figures current, cron and jobs
+do the rest — see reports/rollup.py). The only writes are the export audit entries, “立即更新” and the settings.
 """
 from __future__ import annotations
 
@@ -119,14 +120,6 @@ def _breadcrumbs(unit: Unit):
     return [units[i] for i in ids if i in units and (current_user.role == "admin" or units[i].is_within(root))]
 
 
-def _prepare(*years):
-    """Before reading figures: close overdue exam attempts and bring the years' roll-ups up to date; commit once."""
-    services.finalise_overdue()
-    for year in sorted(set(years)):
-        rollup.ensure(year)
-    db.session.commit()
-
-
 PICKER_DEPTH = 2
 
 
@@ -205,7 +198,6 @@ def _changes(now: Figures, before: Figures):
 
 def _dashboard(root: Unit):
     period = _period_arg()
-    _prepare(period.year, period.previous().year)
     exams = figures.period_exams(root.path, period)
     requirements = figures.requirements_for(period)
     rows, total = _sub_unit_rows(root, period)
@@ -265,7 +257,6 @@ def _dashboard_export(root, period, rows, total, trend, distribution):
 def people(unit_id):
     root = get_unit_or_404(current_user, unit_id)
     period = _period_arg()
-    _prepare(period.year)
     sort, descending = _sort_args(queries.PEOPLE_SORTS, "unit", False)
     search = (request.args.get("q") or "").strip()[:50]
     stmt = queries.people_stmt(root, period, search=search, sort=sort, descending=descending)
@@ -320,7 +311,6 @@ def _people_export(root, period, stmt):
 def rankings(unit_id):
     root = get_unit_or_404(current_user, unit_id)
     period = _period_arg()
-    _prepare(period.year)
     metric = request.args.get("metric", "completion_rate")
     if metric not in queries.UNIT_METRICS:
         metric = "completion_rate"
@@ -384,7 +374,6 @@ def _unfinished_lines(root, period, people, kind, names, now):
 def unfinished(unit_id):
     root = get_unit_or_404(current_user, unit_id)
     period = _period_arg()
-    _prepare(period.year)
     kind = request.args.get("kind", "")
     if kind not in queries.UNFINISHED_KINDS:
         kind = ""
@@ -441,7 +430,6 @@ def person(user_id):
 
 def _archive(person):
     year = _year_arg()
-    _prepare(year)
     with_rank = services.may_see_rank(current_user, person)
     archive = archive_module.archive_for(person, year, with_rank=with_rank)
     ranking = []
@@ -487,7 +475,6 @@ def _archive_export(archive):
 def shufa_index():
     root = _unit_arg()
     year = _year_arg()
-    _prepare(year)
     page = queries.paginate(shufa.shufa_people(root, year), _page_arg(), PAGE_SIZE)
     sheets = shufa.build_sheets(root, year, [(u, unit) for u, unit in page.items])
     return render_template("reports/shufa_index.html", **_common_context(root), year=year, page=page, sheets=sheets,
@@ -509,7 +496,6 @@ def shufa_sheet(user_id):
     if not person.unit.is_within(root):
         abort(404)
     year = _year_arg()
-    _prepare(year)
     sheet = shufa.sheet_for(root, person, year)
     if _wants_xlsx():
         services.record_export(current_user, f"述法学法情况（{person.name}）", person.unit, str(year))
@@ -548,7 +534,6 @@ def shufa_export():
     """Every 述法对象 of the subtree in one workbook: a summary row each, and detail sheets."""
     root = _unit_arg()
     year = _year_arg()
-    _prepare(year)
     services.record_export(current_user, "述法对象学法情况（批量）", root, str(year))
     db.session.commit()
 
@@ -562,7 +547,6 @@ def shufa_export():
 def annual():
     root = _unit_arg()
     year = _year_arg()
-    _prepare(year)
     data = annual_module.annual_figures(root, year)
     lines = annual_module.sentences(data)
     if _wants_xlsx():
@@ -634,7 +618,6 @@ def records(figure):
         abort(404)
     root = _unit_arg()
     year = _year_arg()
-    _prepare(year)
     args = request.args.to_dict()
     stmt = record_set.build(root, year, args)
     ctx = {"names": {}, "per_hour": minutes_per_hour(), "year": year}

@@ -20,7 +20,6 @@ PASSWORD = "Passw0rd!x"
 @pytest.fixture
 def reports_world(app, tree, f, clock):
     clock.set(reportkit.at(2026, 1, 1))
-    app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 0
     world = reportkit.World(tree, clock, f)
     people = {
         "head": world.person("phead", tree["v1"], name="张书记", shufa=True, title="村党支部书记", category="village"),
@@ -35,6 +34,11 @@ def reports_world(app, tree, f, clock):
     world.credit(people["head"], 135, reportkit.at(2026, 3, 3), category="习近平法治思想")
     world.offline(tree["v1"], [people["head"], people["b"]], topic="学习宪法修正案", held_on=date(2026, 3, 12))
     clock.set(reportkit.at(2026, 3, 28))
+    from quizapp.extensions import db
+    from quizapp.reports import rollup
+
+    rollup.refresh(2026)  # as the rebuild job would (pages never rebuild)
+    db.session.commit()
     return people
 
 

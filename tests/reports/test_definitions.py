@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from quizapp.exams import sitting as exam_sitting
 from quizapp.reports import rollup
 from quizapp.reports.periods import Period
 
@@ -218,21 +217,6 @@ def test_trend_and_distribution(world, tree):
     assert trend[0]["figures"].average == 72.5
     counts = [d["count"] for d in rollup.distribution(rollup.total(tree["county"], Period.parse("2026-01")))]
     assert counts == [1, 1, 0, 0, 2]
-
-
-def test_overdue_attempts_are_finalised_before_figures(world, tree, client, f):
-    """An attempt left open past its deadline is submitted (with what was saved) when a report is opened."""
-    person = world.person("popen", tree["v1"])
-    world.person("pviewer", tree["county"], role="leader")
-    exam = world.exam("2026-03")
-    world.sit(exam, person, 70, submit=False)
-    world.clock.set(at(2026, 3, 25))
-    client.login("pviewer")
-    page = client.get("/reports/?period=2026-03")
-    assert page.status_code == 200
-    assert exam_sitting.overdue_attempt_ids() == []
-    fig = world.figures(tree["county"], "2026-03")
-    assert (fig.exam_sat, fig.exam_passed, fig.average) == (1, 1, 70.0)
 
 
 def test_moving_unit_moves_the_figures(world, tree, march):

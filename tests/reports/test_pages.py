@@ -215,20 +215,6 @@ def test_refresh_button_rebuilds(client, tree, data, app):
     assert response.headers["Location"] == "/reports/"
 
 
-def test_stale_roll_up_is_rebuilt_by_age(client, tree, data, world, app):
-    """With a maximum age, a page reuses a recent roll-up and rebuilds an old one."""
-    app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 600
-    client.login("plead")
-    client.get("/reports/?period=2026-03")
-    world.sit(world.exam("2026-03", title="补充测试"), data["c"], 100)
-    world.clock.set(at(2026, 3, 28, 10))
-    html = client.get("/reports/?period=2026-03").get_data(as_text=True)
-    assert 'data-figure="exam_due">7<' in html  # the roll-up is 2 minutes old: still the old figures
-    world.clock.set(at(2026, 3, 28, 11))
-    html = client.get("/reports/?period=2026-03").get_data(as_text=True)
-    assert 'data-figure="exam_due">14<' in html
-
-
 def test_user_text_is_escaped(client, tree, world):
     """Names and titles are escaped on every report page."""
     world.person("pevil", tree["v1"], name="<b>坏</b>", title='"><script>', shufa=True)

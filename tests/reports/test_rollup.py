@@ -43,16 +43,13 @@ def test_only_the_rebuilt_year_changes(world, tree):
     assert rollup.total(tree["county"], Period.parse("2025-06")).exam_passed == 1
 
 
-def test_freshness_by_age(world, tree, app):
-    """Does ensure() keep a roll-up younger than the maximum age and rebuild an older one?"""
+def test_stale_years(world, tree, app):
+    """Does stale_years() list the years whose last rebuild is older than the maximum age (for --stale)?"""
     app.config["REPORTS_SNAPSHOT_MAX_AGE"] = 300
     world.person("pr3", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))
-    first = rollup.ensure(2026).computed_at
-    world.clock.set(at(2026, 5, 1, 9) + (at(2026, 5, 1, 10) - at(2026, 5, 1, 9)) / 30)  # two minutes later
-    assert rollup.ensure(2026).computed_at == first
-    world.clock.set(at(2026, 5, 1, 10))
-    assert rollup.ensure(2026).computed_at > first
+    rollup.refresh(2026)
+    assert rollup.stale_years(at(2026, 5, 1, 9, ) + timedelta(minutes=2)) == []
     assert rollup.stale_years(at(2026, 5, 2)) == [2026]
 
 
@@ -110,18 +107,27 @@ def test_cli_shufa_export(world, tree, runner, tmp_path):
     assert [row[1].value for row in book["述法对象汇总"].iter_rows(min_row=3)] == ["述法甲"]
 
 
-def test_slow_rebuilds_are_left_to_cron(world, tree, app, client):
-    """Where a rebuild is slow (a province), does a page serve the stale roll-up and say so, while 立即更新 rebuilds?"""
-    app.config.update(REPORTS_SNAPSHOT_MAX_AGE=300, REPORTS_SYNC_REBUILD_MS=-1)
+def test_pages_never_rebuild_but_the_button_does(world, tree, app, plain_client):
+    """A page shows the roll-up as it is, however old; “立即更新” (a POST) rebuilds it."""
     world.person("pslow", tree["v1"])
     world.clock.set(at(2026, 5, 1, 9))
-    first = rollup.ensure(2026).computed_at
+    first = rollup.refresh(2026).computed_at
     db.session.commit()
     world.clock.set(at(2026, 5, 1, 11))
-    assert rollup.ensure(2026).computed_at == first
-    client.login("admin01")
-    html = client.get("/reports/?period=2026-05").get_data(as_text=True)
-    assert "已超过 5 分钟，系统将按计划更新" in html
-    assert client.post("/reports/refresh", {"year": "2026", "next": "/reports/"}).status_code == 302
+    plain_client.login("admin01")
+    html = plain_client.get("/reports/?period=2026-05").get_data(as_text=True)
+    assert "统计数据更新于" in html
+    db.session.expire_all()
+    assert db.session.get(Refresh, 2026).computed_at == first
+    assert plain_client.post("/reports/refresh", {"year": "2026", "next": "/reports/"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Refresh, 2026).computed_at > first
+
+
+def test_missing_roll_up_is_said_not_built(world, tree, plain_client):
+    """With no roll-up for the year yet, the page says so and builds nothing."""
+    plain_client.login("admin01")
+    world.clock.set(at(2026, 5, 1, 9))
+    html = plain_client.get("/reports/?period=2026-05").get_data(as_text=True)
+    assert "本年度统计数据尚未生成" in html
+    assert db.session.get(Refresh, 2026) is None
