@@ -25,7 +25,15 @@ def create_app(config=None):
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    register_arrival_stamp(app)
     return app
+
+
+def register_arrival_stamp(app):
+    """Outermost layer, so exam deadlines are judged by when a request arrived, not when it was processed."""
+    from .common.arrival import ArrivalStamp
+
+    app.wsgi_app = ArrivalStamp(app, app.wsgi_app)
 
 
 def register_extensions(app):
