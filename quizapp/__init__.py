@@ -26,7 +26,15 @@ def create_app(config=None):
 
     register_error_handlers(app)
     register_arrival_stamp(app)
+    register_question_visibility(app)
     return app
+
+
+def register_question_visibility(app):
+    """Practice asks the exams which questions not to reveal (exams build on practice, so it cannot import them)."""
+    from .exams.access import question_ids_hidden_from
+
+    app.extensions["quizapp.hidden_questions"] = question_ids_hidden_from
 
 
 def register_arrival_stamp(app):
