@@ -198,3 +198,39 @@ def test_no_javascript_post_that_arrived_in_time_is_saved(client, sitting_cadre,
     stall(30)
     client.post(f"/exams/attempts/{attempt_id}?page=1", {"q1": "B", "v1": "0", "save": "1"})
     assert _item(attempt_id, 1).response == "B"
+
+
+def _down(*args, **kwargs):
+    raise sa.exc.OperationalError("UPDATE exam_attempt_items", {}, Exception(
+        "connection failed: FATAL:  the database system is starting up\nDETAIL: more"))
+
+
+def test_database_down_gives_503_with_retry_after_and_one_log_line(client, sitting_cadre, monkeypatch, caplog):
+    """A save while the database restarts: 503, Retry-After, a Chinese JSON message, one log line without a
+    traceback; a page gets the friendly 503 page."""
+    _exam, _cadre, attempt_id = sitting_cadre
+    monkeypatch.setattr(sitting, "save_answers", _down)
+    caplog.set_level("WARNING")
+    response = client.post(f"/api/exams/attempts/{attempt_id}/answers",
+                           json={"answers": [{"position": 1, "response": "A", "seq": 1}]})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "数据库暂时不可用" in response.get_json()["error"] and response.get_json()["retry"] is True
+    records = [r for r in caplog.records if r.name.startswith("quizapp") or r.levelname == "ERROR"]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert "starting up" in records[0].getMessage() and "DETAIL" not in records[0].getMessage()
+    monkeypatch.setattr(sitting, "load_standing", _down)
+    page = client.get(f"/exams/{_exam.id}")
+    assert page.status_code == 503 and "系统暂时无法访问" in page.get_data(as_text=True)
+
+
+def test_a_query_bug_is_still_a_500(client, sitting_cadre, monkeypatch):
+    """Only an unreachable database is retryable: a broken query stays a 500 (and is logged as a bug)."""
+    _exam, _cadre, attempt_id = sitting_cadre
+
+    def broken(*args, **kwargs):
+        raise sa.exc.ProgrammingError("SELECT nope", {}, Exception("no such column"))
+
+    monkeypatch.setattr(sitting, "save_answers", broken)
+    with pytest.raises(sa.exc.ProgrammingError):  # TESTING propagates unhandled errors
+        client.post(f"/api/exams/attempts/{attempt_id}/answers",
+                    json={"answers": [{"position": 1, "response": "A", "seq": 1}]})
