@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from ..accounts.models import User
+from ..audit.services import record
 from ..bank.qtypes import LETTERS, REGISTRY, normalise_letters
-from ..common.clock import format_datetime, utcnow
+from ..common.clock import as_utc, format_datetime, utcnow
 from ..common.errors import NotFound, ServiceError
 from ..common.types import UTCDateTime
 from ..extensions import db
 from . import grading
 from .access import in_audience
-from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamResult
+from .models import SUBMIT_KINDS, Attempt, AttemptEvent, AttemptItem, Exam, ExamOverride, ExamResult
 from .papers import build_items, choose_variant, draw_questions
 from .results import record_outcomes_for, review_visible
 
@@ -73,6 +74,44 @@ def time_up(attempt, now) -> bool:
 def accepts_answers(attempt, at) -> bool:
     """Open, and ``at`` (when the answer was given) within its deadline plus the grace for the last click."""
     return attempt.status == "open" and in_time(at, attempt.deadline, grace_seconds())
+
+
+# ---------------------------------------------------------------- the attempt's history (for disputes)
+
+def _client():
+    """(address, browser) of the request being served, blank outside one; like audit.record, the history
+    notes where a write came from without every caller passing it."""
+    if not has_request_context():
+        return "", ""
+    return (request.remote_addr or "")[:45], (request.user_agent.string or "")[:200]
+
+
+def note_event(attempt_id, kind, detail="", now=None):
+    """Add one event to the attempt's history (flushed with the caller's transaction)."""
+    address, device = _client()
+    db.session.add(AttemptEvent(attempt_id=attempt_id, at=now or utcnow(), kind=kind, detail=(detail or "")[:500],
+                                address=address, device=device))
+
+
+def note_resume(attempt_id, now=None):
+    """A browser session that has not written to this attempt before does so: another device, tab or sign-in."""
+    address, device = _client()
+    first = db.session.execute(sa.select(AttemptEvent.address, AttemptEvent.device)
+                               .where(AttemptEvent.attempt_id == attempt_id, AttemptEvent.kind == "start")).first()
+    if first is None or (first.address, first.device) == (address, device):
+        detail = "在新的浏览器会话中继续作答（同一地址和浏览器）。"
+    else:
+        detail = "在另一设备或网络上继续作答。"
+    note_event(attempt_id, "resume", detail, now)
+
+
+def events_of(attempt) -> list[AttemptEvent]:
+    return list(db.session.scalars(sa.select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                                   .order_by(AttemptEvent.at, AttemptEvent.id)))
+
+
+def _positions(results):
+    return "、".join(str(r["position"]) for r in results)
 
 
 # ---------------------------------------------------------------- standing: may this person start?
@@ -194,6 +233,7 @@ def start_attempt(exam, user, now=None):
     existing = db.session.scalar(sa.select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
                                                           Attempt.status == "open"))
     if existing is not None:
+        note_resume(existing.id, now)
         return existing, False
     info = load_standing(exam, user, now)
     if not info.can_start:
@@ -217,6 +257,8 @@ def start_attempt(exam, user, now=None):
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
+        note_event(attempt.id, "start", f"第 {number} 次作答，截止 {format_datetime(deadline, '%Y-%m-%d %H:%M:%S')}。",
+                   now)
     except sa.exc.IntegrityError:
         # Another request started this very attempt number a moment ago: resume that one.
         won = db.session.scalar(sa.select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
@@ -291,6 +333,9 @@ def save_answers(user, attempt_id, answers, now=None, arrived=None):
             status = _save_refused(user, attempt_id, answer, position, response, seq, now, given)
         results.append({"position": position, "seq": seq, "accepted": status == "stored", "status": status,
                         "reason": {"late": LATE, "superseded": SUPERSEDED}.get(status, "")})
+    late = [r for r in results if r["status"] == "late"]
+    if late:
+        note_event(attempt_id, "refused", f"第 {_positions(late)} 题：{LATE}", now)
     return results
 
 
@@ -305,6 +350,7 @@ def _refuse_if_closed(attempt, now):
     """Raise AttemptClosed for a submitted attempt or one past its collection time (collecting it first)."""
     message = _closed_message(attempt, now)
     if attempt.status != "open" or finalise_if_overdue(attempt, now):
+        note_event(attempt.id, "refused", message, now)
         raise AttemptClosed(message)
 
 
@@ -373,6 +419,9 @@ def save_page(user, attempt, answers, marks, versions, now=None, arrived=None) -
                 result["position"])
         db.session.expire(attempt)
     outcome.kept.sort()
+    if outcome.kept:
+        note_event(attempt.id, "refused", "第 " + "、".join(map(str, outcome.kept)) + " 题：旧页面提交的答案，" + SUPERSEDED,
+                   now)
     return outcome
 
 
@@ -385,7 +434,8 @@ def note_page_leave(user, attempt_id, count=1, now=None):
                               .values(page_leaves=Attempt.page_leaves + count)
                               .execution_options(synchronize_session=False))
     if done.rowcount:
-        finalise_if_overdue(get_attempt_for(user, attempt_id), now)
+        note_event(attempt_id, "leave", f"离开考试页面 {count} 次。", now)
+        finalise_if_overdue(get_attempt_for(user, attempt_id), now, actor=user)
     else:
         _own_attempt(user, attempt_id)  # NotFound for someone else's; a submitted one is left alone
     return db.session.scalar(sa.select(Attempt.page_leaves).where(Attempt.id == attempt_id))
@@ -393,7 +443,7 @@ def note_page_leave(user, attempt_id, count=1, now=None):
 
 # ---------------------------------------------------------------- submitting and collecting
 
-def submit_attempt(attempt, now=None, *, kind="manual", arrived=None):
+def submit_attempt(attempt, now=None, *, kind="manual", arrived=None, actor=None):
     """Close and grade the attempt exactly once (a conditional update); False when it was already closed.
 
     Answers count when given by the deadline (plus grace); a submission that arrived after the deadline is
@@ -413,9 +463,23 @@ def submit_attempt(attempt, now=None, *, kind="manual", arrived=None):
     db.session.refresh(attempt)
     grading.grade_attempt(attempt)
     grading.refresh_result(attempt.exam, attempt.user_id)
+    _record_submission(attempt, kind, at, actor, now)
     if review_visible(attempt.exam, now):
         record_outcomes_for(attempt)
     return True
+
+
+def _record_submission(attempt, kind, at, actor, now):
+    """Every submission goes to the audit log (who, when in UTC, from where, how) and the attempt's history."""
+    how = SUBMIT_KINDS.get(kind, kind)
+    when = as_utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")
+    summary = f"{how}；记录的交卷时间 {when}（UTC）；得分 {grading.format_score(attempt.score)}/" \
+              f"{grading.format_score(attempt.max_score)}"
+    if actor is not None and actor.id != attempt.user_id:
+        summary += f"；操作人 {actor.name}"
+    record(actor, "exam.submit", "attempt", attempt.id,
+           f"{attempt.user.name} · {attempt.exam.title} · 第 {attempt.attempt_no} 次", summary)
+    note_event(attempt.id, "submit", summary, now)
 
 
 def collection_over(attempt, now) -> bool:
@@ -423,7 +487,7 @@ def collection_over(attempt, now) -> bool:
     return attempt.status == "open" and now > collection_time(attempt)
 
 
-def finalise_if_overdue(attempt, now=None) -> bool:
+def finalise_if_overdue(attempt, now=None, *, actor=None) -> bool:
     """Submit an attempt left open past its collection time, with what was saved. True if it is closed now.
 
     Only write paths call this (a save, a submission, a start); pages that read show such an attempt as
@@ -434,7 +498,7 @@ def finalise_if_overdue(attempt, now=None) -> bool:
         return True
     if not collection_over(attempt, now):
         return False
-    submit_attempt(attempt, now, kind="overdue")
+    submit_attempt(attempt, now, kind="overdue", actor=actor)
     return True
 
 

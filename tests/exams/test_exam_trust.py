@@ -234,3 +234,47 @@ def test_a_query_bug_is_still_a_500(client, sitting_cadre, monkeypatch):
     with pytest.raises(sa.exc.ProgrammingError):  # TESTING propagates unhandled errors
         client.post(f"/api/exams/attempts/{attempt_id}/answers",
                     json={"answers": [{"position": 1, "response": "A", "seq": 1}]})
+
+
+def test_every_submission_is_audited_and_the_attempt_history_is_shown(app, client, make_client, make_exam, f,
+                                                                      tree, clock):
+    """Manual, swept and late-collected submissions each leave an audit entry with kind, UTC time and address;
+    the organiser's attempt page shows start, resume on another device, page leaves, refused answers and submit."""
+    from quizapp.audit.models import AuditEntry
+
+    exam = make_exam(time_limit=30)
+    cadre = f.user("gb1", tree["v1"])
+    other = f.user("gb2", tree["v1"])
+    client.login("gb1")
+    attempt_id = _start(client, exam)
+    client.post(f"/api/exams/attempts/{attempt_id}/leave", json={"count": 2})
+    phone = make_client()
+    phone.login("gb1")
+    phone.post(f"/api/exams/attempts/{attempt_id}/answers", json={"answers": [{"position": 1, "response": "A",
+                                                                               "seq": 1}]},
+               headers={"User-Agent": "Phone/1.0"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    sitting.start_attempt(exam, other)
+    db.session.commit()
+    clock.set(DEADLINE + timedelta(seconds=30))
+    client.post(f"/api/exams/attempts/{attempt_id}/answers", json={"answers": [{"position": 2, "response": "B",
+                                                                                "seq": 1}]})
+    done = client.post(f"/api/exams/attempts/{attempt_id}/submit", json={}).get_json()
+    assert done["submitted"] is True and done["submit_kind"] == "timeout"
+    clock.set(DEADLINE + timedelta(minutes=5))
+    assert sitting.close_overdue(clock.now) == 1
+    db.session.commit()
+
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "exam.submit")
+                                 .order_by(AuditEntry.id)).all()
+    assert len(entries) == 2
+    assert entries[0].actor_id == cadre.id and entries[0].ip == "127.0.0.1"
+    assert "时间到自动收卷" in entries[0].summary and "2026-11-10T01:30:00Z（UTC）" in entries[0].summary
+    assert entries[1].actor_id is None and "系统收卷" in entries[1].summary
+
+    organiser = make_client()
+    organiser.login("admin01")
+    page = organiser.get(f"/manage/exams/{exam.id}/attempts/{attempt_id}").get_data(as_text=True)
+    history = page.split('id="events"')[1].split("</section>")[0]
+    for text in ("开始作答", "离开考试页面 2 次", "在另一设备或网络上继续作答", "10.0.0.9",
+                 "Phone/1.0", "作答时间晚于考试截止时间", "时间到自动收卷"):
+        assert text in history, text

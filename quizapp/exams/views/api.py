@@ -15,7 +15,7 @@ from ...common.clock import as_utc, utcnow
 from ...common.errors import ServiceError
 from ...extensions import db, limiter
 from .. import sitting
-from .lookups import exam_for_examinee, examinee_required, own_attempt
+from .lookups import exam_for_examinee, examinee_required, mark_browser, own_attempt
 
 api_bp = Blueprint("exam_api", __name__, url_prefix="/api/exams")
 
@@ -111,6 +111,7 @@ def api_start(exam_id):
     except ServiceError as error:
         db.session.rollback()
         return _json_error(error.messages[0], 409)
+    mark_browser(attempt.id, started=True)
     db.session.commit()
     payload = {"attempt_id": attempt.id, "created": created,
                "state_url": url_for("exam_api.state", attempt_id=attempt.id),
@@ -142,6 +143,8 @@ def answers(attempt_id):
     now = utcnow()
     try:
         results_out = sitting.save_answers(current_user, attempt_id, answers_in, now, arrived) if answers_in else []
+        if answers_in:
+            mark_browser(attempt_id, now)
     except sitting.AttemptClosed as error:
         db.session.commit()
         return _json_error(error.messages[0], 409, closed=True, saved=_refused(answers_in, error.messages[0]),
@@ -164,6 +167,7 @@ def submit(attempt_id):
     now = utcnow()
     already = attempt.status != "open"
     saved = []
+    mark_browser(attempt.id, now)
     if not already and sitting.collection_over(attempt, now):
         # Nothing sent now can have been given in time: collect the attempt with what was saved.
         saved = _refused(pending, sitting.LATE, "late")
@@ -180,7 +184,7 @@ def submit(attempt_id):
     submitted = False
     if attempt.status == "open":
         kind = "overdue" if sitting.collection_over(attempt, now) else "timeout" if body.get("timeout") else "manual"
-        submitted = sitting.submit_attempt(attempt, now, arrived=arrived, kind=kind)
+        submitted = sitting.submit_attempt(attempt, now, arrived=arrived, kind=kind, actor=current_user)
     db.session.commit()
     return jsonify(status=attempt.status, submitted=submitted, already=already,
                    submit_kind=attempt.submit_kind, score=attempt.score, band=attempt.band, passed=attempt.passed,

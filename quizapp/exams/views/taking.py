@@ -21,7 +21,7 @@ from ..forms import StartForm, SubmitAttemptForm, answer_page_form
 from ..models import COUNTING, MULTI_SCORING, Attempt, ExamOverride, ExamResult
 from ..papers import choose_variant
 from ..results import review_opens_at, review_visible
-from .lookups import exam_for_examinee, examinee_required, own_attempt
+from .lookups import exam_for_examinee, examinee_required, mark_browser, own_attempt
 
 exams_bp = Blueprint("exams", __name__, url_prefix="/exams")
 
@@ -110,6 +110,7 @@ def start(exam_id):
         for message in error.messages:
             flash(message, "error")
         return redirect(url_for("exams.show", exam_id=exam.id))
+    mark_browser(attempt.id, started=True)
     db.session.commit()
     return redirect(url_for("exams.take", attempt_id=attempt.id))
 
@@ -138,7 +139,7 @@ def take(attempt_id):
     arrived = arrived_at()
     attempt = own_attempt(attempt_id)
     now = utcnow()
-    if request.method == "POST" and sitting.finalise_if_overdue(attempt, now):
+    if request.method == "POST" and sitting.finalise_if_overdue(attempt, now, actor=current_user):
         db.session.commit()
         if attempt.submit_kind in ("overdue", "timeout"):
             flash("考试时间已到，系统已按截止时保存的答案自动收卷。", "warning")
@@ -157,6 +158,7 @@ def take(attempt_id):
         answers = {item.position: "".join(getattr(form, f"q{item.position}").data or "") for item in shown}
         marks = {item.position for item in shown if getattr(form, f"m{item.position}").data}
         versions = {item.position: _version(getattr(form, f"v{item.position}").data) for item in shown}
+        mark_browser(attempt.id, now)
         try:
             outcome = sitting.save_page(current_user, attempt, answers, marks, versions, now, arrived)
         except sitting.AttemptClosed as error:
@@ -194,8 +196,9 @@ def confirm_submit(attempt_id):
     now = utcnow()
     form = SubmitAttemptForm()
     if form.validate_on_submit():
-        if not sitting.finalise_if_overdue(attempt, now):
-            sitting.submit_attempt(attempt, now, arrived=arrived)
+        mark_browser(attempt.id, now)
+        if not sitting.finalise_if_overdue(attempt, now, actor=current_user):
+            sitting.submit_attempt(attempt, now, arrived=arrived, actor=current_user)
         db.session.commit()
         return redirect(url_for("exams.result", attempt_id=attempt.id))
     if not sitting.accepts_answers(attempt, now):
