@@ -25,7 +25,23 @@ def create_app(config=None):
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    register_arrival_stamp(app)
+    register_question_visibility(app)
     return app
+
+
+def register_question_visibility(app):
+    """Practice asks the exams which questions not to reveal (exams build on practice, so it cannot import them)."""
+    from .exams.access import question_ids_hidden_from
+
+    app.extensions["quizapp.hidden_questions"] = question_ids_hidden_from
+
+
+def register_arrival_stamp(app):
+    """Outermost layer, so exam deadlines are judged by when a request arrived, not when it was processed."""
+    from .common.arrival import ArrivalStamp
+
+    app.wsgi_app = ArrivalStamp(app, app.wsgi_app)
 
 
 def register_extensions(app):

@@ -137,6 +137,12 @@ def from_environment(instance_path):
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "PAGE_SIZE": 20,
         "REPORTS_SNAPSHOT_MAX_AGE": int(os.environ.get("REPORTS_SNAPSHOT_MAX_AGE", "600")),
+        # Exam deadlines (docs/api.md, "When an answer counts"): answers are judged by when they were
+        # given, not when a busy server processed them.
+        "EXAM_SAVE_GRACE_SECONDS": float(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "10")),
+        "EXAM_LATE_DELIVERY_SECONDS": float(os.environ.get("EXAM_LATE_DELIVERY_SECONDS", "120")),
+        "TRUST_REQUEST_START": _bool("TRUST_REQUEST_START"),
+        "REQUEST_START_MAX_SKEW": float(os.environ.get("REQUEST_START_MAX_SKEW", "60")),
     }
 
 

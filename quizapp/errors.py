@@ -1,6 +1,9 @@
 """Error pages in Chinese, JSON for /api, and a rollback on every failure."""
-from flask import jsonify, render_template, request
+import logging
+
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from .audit.hooks import record_denied
@@ -15,7 +18,39 @@ MESSAGES = {
     413: "上传的文件太大。",
     429: "操作过于频繁，请稍后再试。",
     500: "服务器出错了，请稍后再试。我们已记录该问题。",
+    503: "数据库暂时不可用（可能正在重启），请稍后重试。已作答的答案保存在本机，恢复后会自动发送。",
 }
+
+database_log = logging.getLogger("quizapp.database")
+
+
+def database_unavailable(error):
+    """A database that is down, restarting or locked: 503 with Retry-After, one log line, no traceback."""
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        pass  # the connection is gone; the pool replaces it (pool_pre_ping) on the next request
+    orig = getattr(error, "orig", None) or error
+    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
+    database_log.warning("database unavailable: %s %s: %s: %s", request.method, request.path,
+                         type(orig).__name__, reason)
+    retry_after = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
+    if wants_json():
+        response = jsonify(error=MESSAGES[503], status=503, retry=True)
+    else:
+        response = current_app.make_response(render_template("errors/503.html", message=MESSAGES[503],
+                                                             retry_after=retry_after))
+    response.status_code = 503
+    response.headers["Retry-After"] = retry_after
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def is_unavailable(error) -> bool:
+    """Errors that mean "the database cannot be reached right now" rather than a bug in a query."""
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
 
 
 def wants_json():
@@ -46,6 +81,12 @@ def register_error_handlers(app):
                 db.session.rollback()
                 app.logger.exception("could not record a denied access")
         return render_error(404)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    def database_error(error):
+        if is_unavailable(error):
+            return database_unavailable(error)
+        raise error  # a real bug: the usual 500 with its traceback in the log
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -3,6 +3,7 @@ from .accounts.models import Unit, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .common.uploads import StagedUpload  # noqa: F401
 from .bank.models import Bank, ImportRecord, Question  # noqa: F401
+from .exams.models import AttemptEvent  # noqa: F401
 from .exams.models import (Attempt, AttemptItem, Certificate, Exam, ExamOverride, ExamResult,  # noqa: F401
                            ExamUnit, PaperQuestion, PaperRule, PaperVariant)
 from .practice.models import MistakeEntry, PracticeAnswer, PracticeSession  # noqa: F401

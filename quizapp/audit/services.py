@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "exam.paper": "设置试卷",
     "exam.override": "考试特殊安排",
     "exam.regrade": "更正答案并重新评分",
+    "exam.submit": "交卷",
     "law.import": "导入法律法规",
     "law.update": "修改法规信息",
     "law.current": "设置现行版本",

@@ -11,7 +11,7 @@ from ..accounts.scope import unit_visible
 from ..common.auth import LEARNERS
 from ..common.errors import ServiceError
 from ..extensions import db
-from .models import Attempt, Exam, ExamUnit
+from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamUnit, PaperQuestion, PaperVariant
 
 # ---------------------------------------------------------------- organisers
 
@@ -103,3 +103,37 @@ def require_unlocked(exam):
     reason = lock_reason(exam)
     if reason:
         raise ServiceError(reason)
+
+
+# ---------------------------------------------------------------- what practice may reveal
+
+def question_ids_hidden_from(user_id, now) -> sa.Select:
+    """Question ids whose key and 解析 must not be shown to this person outside an exam right now, as one select
+    usable as a subquery (``Question.id.not_in(...)``). Practice, the 错题本 and 每日一练 use this one rule.
+
+    Hidden: every question of the person's open attempts; and every question drawn into anyone's attempt, or
+    on a fixed paper, of a published exam not yet over (main, 补考 or a personal later close still ahead),
+    except the questions of the person's own submitted attempts of an exam that shows answers right after
+    submitting (they have seen those keys already). Once every window of an exam has closed its questions
+    return to practice.
+    """
+    overrides_ahead = sa.select(ExamOverride.exam_id).where(ExamOverride.close_at > now)
+    live = sa.select(Exam.id).where(
+        Exam.status == "published",
+        sa.or_(Exam.close_at > now, sa.and_(Exam.makeup_enabled.is_(True), Exam.makeup_close_at > now),
+               Exam.id.in_(overrides_ahead)))
+    own_open = (sa.select(AttemptItem.question_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+                .where(Attempt.user_id == user_id, Attempt.status == "open", AttemptItem.question_id.is_not(None)))
+    seen_item = sa.orm.aliased(AttemptItem)
+    seen_attempt = sa.orm.aliased(Attempt)
+    seen = (sa.select(seen_item.question_id).join(seen_attempt, seen_attempt.id == seen_item.attempt_id)
+            .join(Exam, Exam.id == seen_attempt.exam_id)
+            .where(seen_attempt.user_id == user_id, seen_attempt.status == "submitted",
+                   Exam.review_policy == "immediate", seen_item.question_id.is_not(None)))
+    drawn = (sa.select(AttemptItem.question_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+             .where(Attempt.exam_id.in_(live), AttemptItem.question_id.is_not(None),
+                    AttemptItem.question_id.not_in(seen)))
+    fixed = (sa.select(PaperQuestion.question_id).join(PaperVariant, PaperVariant.id == PaperQuestion.variant_id)
+             .where(PaperVariant.exam_id.in_(live), PaperQuestion.question_id.not_in(seen)))
+    # A flat UNION (SQLite cannot nest compound selects); NULL ids are excluded so NOT IN stays usable.
+    return sa.union(own_open, drawn, fixed)

@@ -138,4 +138,6 @@ def answer_page_form(items):
                                default=item.response or None)
         setattr(AnswerPageForm, f"q{item.position}", field)
         setattr(AnswerPageForm, f"m{item.position}", BooleanField("标记此题", default=item.marked))
+        # The answer's version when the page was drawn: a stale tab's post never overwrites a newer answer.
+        setattr(AnswerPageForm, f"v{item.position}", HiddenField(default=item.seq))
     return AnswerPageForm()

@@ -23,7 +23,9 @@ MULTI_SCORING = {"all": "全对才得分（少选、多选、错选均不得分�
 COUNTING = {"best": "取最高分", "last": "取最后一次"}
 PAPER_MODES = {"blueprint": "按规则随机抽题", "fixed": "固定题目"}
 ATTEMPT_STATUSES = {"open": "作答中", "submitted": "已交卷"}
-SUBMIT_KINDS = {"manual": "本人交卷", "timeout": "时间到自动收卷", "overdue": "系统收卷"}
+SUBMIT_KINDS = {"manual": "本人交卷", "timeout": "时间到自动收卷", "overdue": "系统收卷", "organiser": "组织者收卷"}
+EVENT_KINDS = {"start": "开始作答", "resume": "继续作答", "leave": "离开考试页面", "submit": "交卷",
+               "refused": "答案未被接受"}
 DEFAULT_BANDS = [["优秀", 90], ["良好", 80], ["合格", 60]]
 
 
@@ -311,6 +313,29 @@ class AttemptItem(db.Model):
 
     def __repr__(self):
         return f"<AttemptItem {self.attempt_id}#{self.position}>"
+
+
+class AttemptEvent(db.Model):
+    """One thing that happened to an attempt (start, resume, page leaves, submission, refused answers), with the
+    address and browser it came from: the history organisers read when a cadre disputes a result."""
+
+    __tablename__ = "exam_attempt_events"
+    __table_args__ = (check_in("kind", EVENT_KINDS), sa.Index("ix_exam_attempt_events_attempt_at", "attempt_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    detail: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    address: Mapped[str] = mapped_column(sa.String(45), default="", server_default="")
+    device: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
+    def __repr__(self):
+        return f"<AttemptEvent {self.attempt_id} {self.kind} {self.at:%H:%M:%S}>"
+
+    @property
+    def kind_label(self):
+        return EVENT_KINDS.get(self.kind, self.kind)
 
 
 class ExamResult(db.Model):

@@ -1,9 +1,11 @@
 """Sitting an exam: where a person stands, starting or resuming, saving answers, submitting, and collecting
 attempts whose time ran out.
 
-The server decides every time rule with ``utcnow()``. Reading never changes an attempt: one whose time is
-up stays open ("时间已到，系统正在收卷") until a write touches it (a save, a submission, a start) or the
-sweep ``close_overdue`` runs from cron or a job. Services flush and never commit.
+The server decides every time rule on its own clock: an answer counts by when it was given (the request's
+arrival, or the page's own timestamp bounded by the late-delivery window; see ``answer_time``), never by
+when a busy worker processed it. Reading never changes an attempt: one whose time is up stays open
+("时间已到，系统正在收卷") until its collection time has passed and a write touches it (a save, a submission,
+a start) or the sweep ``close_overdue`` runs from cron or a job. Services flush and never commit.
 """
 from __future__ import annotations
 
@@ -13,17 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from ..accounts.models import User
+from ..audit.services import record
 from ..bank.qtypes import LETTERS, REGISTRY, normalise_letters
-from ..common.clock import format_datetime, utcnow
+from ..common.clock import as_utc, format_datetime, utcnow
 from ..common.errors import NotFound, ServiceError
 from ..common.types import UTCDateTime
 from ..extensions import db
 from . import grading
 from .access import in_audience
-from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamResult
+from .models import SUBMIT_KINDS, Attempt, AttemptEvent, AttemptItem, Exam, ExamOverride, ExamResult
 from .papers import build_items, choose_variant, draw_questions
 from .results import record_outcomes_for, review_visible
 
@@ -38,14 +41,77 @@ def grace_seconds():
     return float(current_app.config.get("EXAM_SAVE_GRACE_SECONDS", 10))
 
 
+def late_delivery_seconds():
+    return float(current_app.config.get("EXAM_LATE_DELIVERY_SECONDS", 120))
+
+
+def answer_time(arrived: datetime, claimed: datetime | None, window: float) -> datetime:
+    """When an answer counts as given (the rule of docs/api.md, "When an answer counts").
+
+    The request's arrival, or the page's own timestamp (on the server's clock) when that is earlier, but
+    never more than ``window`` seconds before arrival: a forged timestamp gains at most the window.
+    """
+    if claimed is None or claimed >= arrived:
+        return arrived
+    return max(claimed, arrived - timedelta(seconds=window))
+
+
+def in_time(answered_at: datetime, deadline: datetime, grace: float) -> bool:
+    """An answer given by the deadline (plus the grace for the last click) counts; a later one never does."""
+    return answered_at <= deadline + timedelta(seconds=grace)
+
+
+def collection_time(attempt) -> datetime:
+    """When an open attempt past its deadline is collected: late deliveries of in-time answers are over."""
+    return attempt.deadline + timedelta(seconds=grace_seconds() + late_delivery_seconds())
+
+
 def time_up(attempt, now) -> bool:
     """Still open but past its deadline: no longer answerable, waiting to be collected with what was saved."""
     return attempt.status == "open" and now >= attempt.deadline
 
 
-def accepts_answers(attempt, now) -> bool:
-    """Open, and within its deadline plus the short grace for answers still on their way."""
-    return attempt.status == "open" and grading.accepts_saves(now, attempt.deadline, grace_seconds())
+def accepts_answers(attempt, at) -> bool:
+    """Open, and ``at`` (when the answer was given) within its deadline plus the grace for the last click."""
+    return attempt.status == "open" and in_time(at, attempt.deadline, grace_seconds())
+
+
+# ---------------------------------------------------------------- the attempt's history (for disputes)
+
+def _client():
+    """(address, browser) of the request being served, blank outside one; like audit.record, the history
+    notes where a write came from without every caller passing it."""
+    if not has_request_context():
+        return "", ""
+    return (request.remote_addr or "")[:45], (request.user_agent.string or "")[:200]
+
+
+def note_event(attempt_id, kind, detail="", now=None):
+    """Add one event to the attempt's history (flushed with the caller's transaction)."""
+    address, device = _client()
+    db.session.add(AttemptEvent(attempt_id=attempt_id, at=now or utcnow(), kind=kind, detail=(detail or "")[:500],
+                                address=address, device=device))
+
+
+def note_resume(attempt_id, now=None):
+    """A browser session that has not written to this attempt before does so: another device, tab or sign-in."""
+    address, device = _client()
+    first = db.session.execute(sa.select(AttemptEvent.address, AttemptEvent.device)
+                               .where(AttemptEvent.attempt_id == attempt_id, AttemptEvent.kind == "start")).first()
+    if first is None or (first.address, first.device) == (address, device):
+        detail = "在新的浏览器会话中继续作答（同一地址和浏览器）。"
+    else:
+        detail = "在另一设备或网络上继续作答。"
+    note_event(attempt_id, "resume", detail, now)
+
+
+def events_of(attempt) -> list[AttemptEvent]:
+    return list(db.session.scalars(sa.select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                                   .order_by(AttemptEvent.at, AttemptEvent.id)))
+
+
+def _positions(results):
+    return "、".join(str(r["position"]) for r in results)
 
 
 # ---------------------------------------------------------------- standing: may this person start?
@@ -167,6 +233,7 @@ def start_attempt(exam, user, now=None):
     existing = db.session.scalar(sa.select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
                                                           Attempt.status == "open"))
     if existing is not None:
+        note_resume(existing.id, now)
         return existing, False
     info = load_standing(exam, user, now)
     if not info.can_start:
@@ -190,6 +257,8 @@ def start_attempt(exam, user, now=None):
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
+        note_event(attempt.id, "start", f"第 {number} 次作答，截止 {format_datetime(deadline, '%Y-%m-%d %H:%M:%S')}。",
+                   now)
     except sa.exc.IntegrityError:
         # Another request started this very attempt number a moment ago: resume that one.
         won = db.session.scalar(sa.select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
@@ -213,6 +282,10 @@ def _closed_message(attempt, now):
     return "考试时间已到，此后的作答不能再保存。系统已按截止时保存的答案收卷。"
 
 
+LATE = "作答时间晚于考试截止时间，未计入。"
+SUPERSEDED = "该题已有更新的答案（来自其他页面或设备），保留了较新的答案。"
+
+
 # Built once: saving an answer is the hottest path of the app (one request per answer per cadre), so the
 # common case is a single conditional UPDATE that checks owner, open status, deadline, sequence number and
 # that the letters exist; only when it changes nothing do we look closer to say why.
@@ -228,31 +301,41 @@ _SAVE_ANSWER = (
 _SAVE_ANSWER_AND_MARK = _SAVE_ANSWER.values(marked=sa.bindparam("mark"))
 
 
-def save_answers(user, attempt_id, answers, now=None):
-    """Apply answers [{position, response, seq, marked}] where seq is newer than the stored one.
+def save_answers(user, attempt_id, answers, now=None, arrived=None):
+    """Apply answers [{position, response, seq, marked, at}] where seq is newer than the stored one.
 
-    Returns [{position, seq, accepted}] ("accepted": False means a newer answer was already saved, which
-    is success for the client: nothing is left to send). Raises NotFound for someone else's attempt,
-    AttemptClosed past the deadline and grace (collecting the attempt), ServiceError for a question or
-    option that does not exist.
+    ``arrived`` is when the request reached the app (``now`` when not given) and ``at`` the page's own time of
+    each answer; together they decide when each answer counts as given (``answer_time``). Returns one
+    {position, seq, accepted, status, reason} per answer: status "stored"; "superseded" (a newer answer is
+    already stored, which is success for the client: nothing is left to send); or "late" (given after the
+    deadline: never credited). Raises NotFound for someone else's attempt, AttemptClosed once the attempt is
+    submitted or past its collection time (collecting it), ServiceError for a question or option that does
+    not exist.
     """
     now = now or utcnow()
+    arrived = arrived or now
     connection = db.session.connection()
-    cutoff = now - timedelta(seconds=grace_seconds())
+    grace, window = grace_seconds(), late_delivery_seconds()
     results = []
     for answer in answers:
         position, seq = int(answer["position"]), int(answer["seq"])
         response = normalise_letters(answer.get("response") or "")
+        given = answer_time(arrived, answer.get("at"), window)
         params = {"attempt": attempt_id, "at": position, "number": seq, "answer": response, "when": now,
-                  "user": user.id, "cutoff": cutoff, "letters": len(response),
+                  "user": user.id, "cutoff": given - timedelta(seconds=grace), "letters": len(response),
                   "needs": max((LETTERS.index(ch) + 1 for ch in response), default=0)}
         statement = _SAVE_ANSWER
         if answer.get("marked") is not None:
             statement, params["mark"] = _SAVE_ANSWER_AND_MARK, bool(answer["marked"])
-        accepted = connection.execute(statement, params).rowcount == 1
-        if not accepted:
-            accepted = _save_refused(user, attempt_id, answer, position, response, seq, now)
-        results.append({"position": position, "seq": seq, "accepted": accepted})
+        if connection.execute(statement, params).rowcount == 1:
+            status = "stored"
+        else:
+            status = _save_refused(user, attempt_id, answer, position, response, seq, now, given)
+        results.append({"position": position, "seq": seq, "accepted": status == "stored", "status": status,
+                        "reason": {"late": LATE, "superseded": SUPERSEDED}.get(status, "")})
+    late = [r for r in results if r["status"] == "late"]
+    if late:
+        note_event(attempt_id, "refused", f"第 {_positions(late)} 题：{LATE}", now)
     return results
 
 
@@ -264,17 +347,17 @@ def _own_attempt(user, attempt_id):
 
 
 def _refuse_if_closed(attempt, now):
-    """Raise AttemptClosed for an attempt past its deadline and grace, collecting it first if still open."""
-    if not accepts_answers(attempt, now):
-        message = _closed_message(attempt, now)
-        finalise_if_overdue(attempt, now)
+    """Raise AttemptClosed for a submitted attempt or one past its collection time (collecting it first)."""
+    message = _closed_message(attempt, now)
+    if attempt.status != "open" or finalise_if_overdue(attempt, now):
+        note_event(attempt.id, "refused", message, now)
         raise AttemptClosed(message)
 
 
-def _save_refused(user, attempt_id, answer, position, response, seq, now):
-    """Why the conditional update changed nothing: raise for a real refusal, else False (a newer answer won).
-
-    A response the type reads differently (two letters for a 单选 means no answer) is saved as the type reads it.
+def _save_refused(user, attempt_id, answer, position, response, seq, now, given):
+    """Why the conditional update changed nothing: raise for a real refusal, else "late", "superseded" or,
+    for a response the type reads differently (two letters for a 单选 means no answer), "stored" as the type
+    reads it.
     """
     attempt = _own_attempt(user, attempt_id)
     _refuse_if_closed(attempt, now)
@@ -284,22 +367,38 @@ def _save_refused(user, attempt_id, answer, position, response, seq, now):
         raise ServiceError(f"第 {position} 题不存在。")
     if any(LETTERS.index(ch) >= len(item.option_map) for ch in response):
         raise ServiceError(f"第 {position} 题的选项不存在。")
+    if not in_time(given, attempt.deadline, grace_seconds()):
+        return "late"
     if item.seq >= seq:
-        return False
+        return "superseded"
     item.response = REGISTRY[item.qtype].normalise_response(response)
     item.seq, item.saved_at = seq, now
     if answer.get("marked") is not None:
         item.marked = bool(answer["marked"])
     db.session.flush()
-    return True
+    return "stored"
 
 
-def save_page(user, attempt, answers, marks, now=None):
-    """The no-JavaScript path: a page of answers from a plain form, each newer than anything stored."""
+@dataclass
+class PageSave:
+    """What a no-JavaScript page post did: positions stored, and those kept because a newer answer exists."""
+
+    stored: list[int]
+    kept: list[int]
+    late: list[int]
+
+
+def save_page(user, attempt, answers, marks, versions, now=None, arrived=None) -> PageSave:
+    """The no-JavaScript path: a page of answers from a plain form, judged by when the post arrived.
+
+    ``versions`` maps position to the answer's sequence number when the page was drawn: a field whose stored
+    answer has moved on since (another tab or device) is stale, and the newer stored answer is kept.
+    """
     now = now or utcnow()
+    arrived = arrived or now
     _refuse_if_closed(attempt, now)
     by_position = {item.position: item for item in attempt.items}
-    payload = []
+    payload, kept = [], []
     for position, response in answers.items():
         item = by_position.get(position)
         if item is None:
@@ -308,11 +407,22 @@ def save_page(user, attempt, answers, marks, now=None):
         marked = position in marks
         if normalised == item.response and marked == item.marked:
             continue
+        seen = versions.get(position)
+        if seen is None or seen < item.seq:
+            kept.append(position)
+            continue
         payload.append({"position": position, "response": normalised, "seq": item.seq + 1, "marked": marked})
+    outcome = PageSave(stored=[], kept=kept, late=[])
     if payload:
-        save_answers(user, attempt.id, payload, now)
+        for result in save_answers(user, attempt.id, payload, now, arrived):
+            {"stored": outcome.stored, "superseded": outcome.kept, "late": outcome.late}[result["status"]].append(
+                result["position"])
         db.session.expire(attempt)
-    return len(payload)
+    outcome.kept.sort()
+    if outcome.kept:
+        note_event(attempt.id, "refused", "第 " + "、".join(map(str, outcome.kept)) + " 题：旧页面提交的答案，" + SUPERSEDED,
+                   now)
+    return outcome
 
 
 def note_page_leave(user, attempt_id, count=1, now=None):
@@ -324,7 +434,8 @@ def note_page_leave(user, attempt_id, count=1, now=None):
                               .values(page_leaves=Attempt.page_leaves + count)
                               .execution_options(synchronize_session=False))
     if done.rowcount:
-        finalise_if_overdue(get_attempt_for(user, attempt_id), now)
+        note_event(attempt_id, "leave", f"离开考试页面 {count} 次。", now)
+        finalise_if_overdue(get_attempt_for(user, attempt_id), now, actor=user)
     else:
         _own_attempt(user, attempt_id)  # NotFound for someone else's; a submitted one is left alone
     return db.session.scalar(sa.select(Attempt.page_leaves).where(Attempt.id == attempt_id))
@@ -332,15 +443,16 @@ def note_page_leave(user, attempt_id, count=1, now=None):
 
 # ---------------------------------------------------------------- submitting and collecting
 
-def submit_attempt(attempt, now=None, *, kind="manual"):
+def submit_attempt(attempt, now=None, *, kind="manual", arrived=None, actor=None):
     """Close and grade the attempt exactly once (a conditional update); False when it was already closed.
 
-    Answers count as saved up to the deadline (plus grace); a submission after the deadline is
-    recorded at the deadline.
+    Answers count when given by the deadline (plus grace); a submission that arrived after the deadline is
+    recorded at the deadline, one that arrived before it at its arrival, however late it was processed.
     """
     now = now or utcnow()
-    at = min(now, attempt.deadline)
-    if kind == "manual" and now >= attempt.deadline:
+    arrived = arrived or now
+    at = min(arrived, now, attempt.deadline)
+    if kind == "manual" and arrived >= attempt.deadline:
         kind = "timeout"
     done = db.session.execute(sa.update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open")
                               .values(status="submitted", submitted_at=at, submit_kind=kind)
@@ -351,30 +463,49 @@ def submit_attempt(attempt, now=None, *, kind="manual"):
     db.session.refresh(attempt)
     grading.grade_attempt(attempt)
     grading.refresh_result(attempt.exam, attempt.user_id)
+    _record_submission(attempt, kind, at, actor, now)
     if review_visible(attempt.exam, now):
         record_outcomes_for(attempt)
     return True
 
 
-def finalise_if_overdue(attempt, now=None) -> bool:
-    """Submit an attempt left open past its deadline and grace, with what was saved. True if it is closed now.
+def _record_submission(attempt, kind, at, actor, now):
+    """Every submission goes to the audit log (who, when in UTC, from where, how) and the attempt's history."""
+    how = SUBMIT_KINDS.get(kind, kind)
+    when = as_utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")
+    summary = f"{how}；记录的交卷时间 {when}（UTC）；得分 {grading.format_score(attempt.score)}/" \
+              f"{grading.format_score(attempt.max_score)}"
+    if actor is not None and actor.id != attempt.user_id:
+        summary += f"；操作人 {actor.name}"
+    record(actor, "exam.submit", "attempt", attempt.id,
+           f"{attempt.user.name} · {attempt.exam.title} · 第 {attempt.attempt_no} 次", summary)
+    note_event(attempt.id, "submit", summary, now)
+
+
+def collection_over(attempt, now) -> bool:
+    """Open past its deadline, grace and late-delivery window: nothing in time can still arrive."""
+    return attempt.status == "open" and now > collection_time(attempt)
+
+
+def finalise_if_overdue(attempt, now=None, *, actor=None) -> bool:
+    """Submit an attempt left open past its collection time, with what was saved. True if it is closed now.
 
     Only write paths call this (a save, a submission, a start); pages that read show such an attempt as
-    time-up instead.
+    time-up instead. Until the collection time, answers given in time and delivered late are still taken.
     """
     now = now or utcnow()
     if attempt.status != "open":
         return True
-    if grading.accepts_saves(now, attempt.deadline, grace_seconds()):
+    if not collection_over(attempt, now):
         return False
-    submit_attempt(attempt, now, kind="overdue")
+    submit_attempt(attempt, now, kind="overdue", actor=actor)
     return True
 
 
 def overdue_attempt_ids(now=None, *, exam_id=None, user_id=None) -> list[int]:
     now = now or utcnow()
-    stmt = sa.select(Attempt.id).where(Attempt.status == "open",
-                                       Attempt.deadline < now - timedelta(seconds=grace_seconds()))
+    cutoff = now - timedelta(seconds=grace_seconds() + late_delivery_seconds())
+    stmt = sa.select(Attempt.id).where(Attempt.status == "open", Attempt.deadline < cutoff)
     if exam_id is not None:
         stmt = stmt.where(Attempt.exam_id == exam_id)
     if user_id is not None:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
@@ -102,10 +103,34 @@ def category_condition(column, path: str):
     return sa.or_(column == path, column.startswith(path + "/", autoescape=True))
 
 
+def hidden_questions(user: User, now: datetime | None = None) -> sa.Select | None:
+    """Question ids whose key and 解析 must not be shown to ``user`` now: the exams' one rule
+    (``exams.access.question_ids_hidden_from``), handed to practice by ``create_app`` because exams build on
+    practice (the 错题本), not the other way round."""
+    rule = current_app.extensions.get("quizapp.hidden_questions")
+    return rule(user.id, now or utcnow()) if rule is not None else None
+
+
+def without_hidden(stmt: sa.Select, user: User) -> sa.Select:
+    """``stmt`` (over Question) without the questions hidden from ``user`` by an exam."""
+    hidden = hidden_questions(user)
+    return stmt if hidden is None else stmt.where(Question.id.not_in(hidden))
+
+
+def concealed(user: User, question_ids) -> set[int]:
+    """Which of these questions (of a session or a page) must be shown without key and 解析 right now."""
+    hidden = hidden_questions(user)
+    ids = [i for i in question_ids if i is not None]
+    if hidden is None or not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Question.id).where(Question.id.in_(ids), Question.id.in_(hidden))))
+
+
 def practisable(user: User) -> sa.Select:
-    """A select of Question ids the user may practise: active, gradable, in a usable bank."""
-    return (sa.select(Question.id).join(Bank, Bank.id == Question.bank_id)
-            .where(usable_bank_condition(user), Question.status == "active", Question.qtype.in_(list(REGISTRY))))
+    """A select of Question ids the user may practise: active, gradable, in a usable bank, not hidden by an exam."""
+    return without_hidden(
+        sa.select(Question.id).join(Bank, Bank.id == Question.bank_id)
+        .where(usable_bank_condition(user), Question.status == "active", Question.qtype.in_(list(REGISTRY))), user)
 
 
 def _filtered(stmt: sa.Select, *, category="", law="", qtype="") -> sa.Select:
@@ -226,10 +251,12 @@ def start_session(user: User, *, category="", law="", qtype="", count=None) -> t
 
 
 def _open_mistakes(user: User) -> sa.Select:
-    """Question ids in the user's 错题本 that can still be practised (retired questions cannot)."""
-    return (sa.select(Question.id).join(MistakeEntry, MistakeEntry.question_id == Question.id)
-            .where(MistakeEntry.user_id == user.id, MistakeEntry.status == "open",
-                   Question.status == "active", Question.qtype.in_(list(REGISTRY))))
+    """Question ids in the user's 错题本 that can still be practised (retired questions and those hidden by an
+    exam cannot)."""
+    return without_hidden(
+        sa.select(Question.id).join(MistakeEntry, MistakeEntry.question_id == Question.id)
+        .where(MistakeEntry.user_id == user.id, MistakeEntry.status == "open",
+               Question.status == "active", Question.qtype.in_(list(REGISTRY))), user)
 
 
 def start_redo(user: User, *, category="", law="", source="", question_id=None, count=None) -> PracticeSession:
@@ -445,9 +472,11 @@ def mistake_entry(user: User, question_id: int) -> MistakeEntry | None:
 
 
 def mistakes_of(user: User, *, status="open", category="", law="", source="") -> sa.Select:
-    """The user's entries with their questions, filtered, most recently missed first."""
-    stmt = (sa.select(MistakeEntry).join(MistakeEntry.question).options(contains_eager(MistakeEntry.question))
-            .where(MistakeEntry.user_id == user.id))
+    """The user's entries with their questions, filtered, most recently missed first; entries whose question an
+    exam hides right now are left out (the page says how many)."""
+    stmt = without_hidden(
+        sa.select(MistakeEntry).join(MistakeEntry.question).options(contains_eager(MistakeEntry.question))
+        .where(MistakeEntry.user_id == user.id), user)
     if status in ("open", "mastered", "removed"):
         stmt = stmt.where(MistakeEntry.status == status)
     if category:
@@ -457,6 +486,15 @@ def mistakes_of(user: User, *, status="open", category="", law="", source="") ->
     if source in SOURCES:
         stmt = stmt.where(MistakeEntry.source == source)
     return stmt.order_by(MistakeEntry.last_wrong_at.desc(), MistakeEntry.id.desc())
+
+
+def hidden_mistake_count(user: User) -> int:
+    """How many of the user's 错题本 entries an exam hides right now."""
+    hidden = hidden_questions(user)
+    if hidden is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(MistakeEntry).where(
+        MistakeEntry.user_id == user.id, MistakeEntry.question_id.in_(hidden))) or 0
 
 
 def mistake_counts(user: User) -> dict:

@@ -174,7 +174,8 @@ def feedback(session_id, seq):
         return redirect(url_for("practice.show", session_id=practice.id))
     entry = services.mistake_entry(current_user, stored.question_id)
     return render_template("practice/feedback.html", practice=practice, answer=stored, question=stored.question,
-                           entry=entry, finish_form=ButtonForm())
+                           entry=entry, finish_form=ButtonForm(),
+                           concealed=bool(services.concealed(current_user, [stored.question_id])))
 
 
 @practice_bp.route("/<int:session_id>/finish", methods=["POST"])
@@ -194,7 +195,8 @@ def summary(session_id):
     answers = services.session_answers(practice)
     unanswered = services.unanswered_questions(practice) if practice.finished else []
     return render_template("practice/summary.html", practice=practice, answers=answers, unanswered=unanswered,
-                           finish_form=ButtonForm(), mistakes=services.mistake_counts(current_user))
+                           finish_form=ButtonForm(), mistakes=services.mistake_counts(current_user),
+                           concealed=services.concealed(current_user, [a.question_id for a in answers]))
 
 
 @practice_bp.route("/history")
@@ -227,7 +229,7 @@ def mistakes():
                            counts=services.mistake_counts(current_user),
                            choices=services.mistake_filter_choices(current_user),
                            redo_form=redo_form, button_form=ButtonForm(), sources=SOURCES,
-                           statuses=MISTAKE_STATUSES)
+                           statuses=MISTAKE_STATUSES, hidden_count=services.hidden_mistake_count(current_user))
 
 
 @practice_bp.route("/mistakes/redo", methods=["POST"])

@@ -80,10 +80,12 @@ def test_old_save_arriving_late_never_overwrites_newer(client, make_exam, f, tre
     client.login("gb1")
     attempt_id = _start(client, exam)
     newer = _save(client, attempt_id, 1, "C", 2)
-    assert newer.get_json()["saved"] == [{"position": 1, "seq": 2, "accepted": True}]
+    assert newer.get_json()["saved"] == [{"position": 1, "seq": 2, "accepted": True, "status": "stored",
+                                          "reason": ""}]
     older = _save(client, attempt_id, 1, "A", 1)
     assert older.status_code == 200
-    assert older.get_json()["saved"] == [{"position": 1, "seq": 1, "accepted": False}]
+    assert older.get_json()["saved"] == [{"position": 1, "seq": 1, "accepted": False, "status": "superseded",
+                                          "reason": sitting.SUPERSEDED}]
     assert _item(attempt_id, 1).response == "C"
     same = _save(client, attempt_id, 1, "D", 2)  # a retried request with the same number changes nothing
     assert same.get_json()["saved"][0]["accepted"] is False
@@ -141,13 +143,18 @@ def test_save_within_grace_is_accepted(client, make_exam, f, tree, clock):
 
 
 def test_save_after_deadline_and_grace_is_refused_and_attempt_closed(client, make_exam, f, tree, clock):
-    """Is a save after deadline + grace refused with a clear message, the attempt closed with what was saved?"""
+    """Is a save after deadline + grace refused, and once the late-delivery window is over, the attempt closed
+    with what was saved and a clear message?"""
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
     attempt_id = _start(client, exam)
     _save(client, attempt_id, 1, "B", 1)
     clock.advance(minutes=30, seconds=11)
+    late = _save(client, attempt_id, 2, "A", 1)  # made after the deadline + grace: never credited
+    assert late.status_code == 200 and late.get_json()["saved"][0]["status"] == "late"
+    assert _item(attempt_id, 2).response == ""
+    clock.advance(minutes=2)  # past the late-delivery window: the next write collects the attempt
     late = _save(client, attempt_id, 2, "A", 1)
     assert late.status_code == 409
     body = late.get_json()
@@ -205,7 +212,7 @@ def test_close_overdue_is_idempotent(runner, make_exam, f, tree, clock, app):
     clock.advance(minutes=20)
     result = runner.invoke(args=["exams", "close-overdue", "--json"])
     assert json.loads(result.output)["closed"] == 0
-    clock.advance(minutes=11)
+    clock.advance(minutes=13)
     result = runner.invoke(args=["exams", "close-overdue", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["closed"] == 3

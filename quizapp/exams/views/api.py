@@ -4,15 +4,18 @@ Writes carry the CSRF header. Reading the state never writes: an attempt whose t
 ``"status": "open"`` with its deadline and the server's clock, and the page's own timeout submission
 (or any other write, or the sweep) collects it.
 """
+from datetime import datetime
+
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from ...bank.qtypes import TYPE_LABELS
+from ...common.arrival import arrived_at
 from ...common.clock import as_utc, utcnow
 from ...common.errors import ServiceError
 from ...extensions import db, limiter
 from .. import sitting
-from .lookups import exam_for_examinee, examinee_required, own_attempt
+from .lookups import exam_for_examinee, examinee_required, mark_browser, own_attempt
 
 api_bp = Blueprint("exam_api", __name__, url_prefix="/api/exams")
 
@@ -58,6 +61,19 @@ def _json_body():
     return body
 
 
+def _instant(value):
+    """An answer's own time (ISO 8601 on the server's clock, as the page computes it), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        abort(400)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400)
+    return as_utc(parsed)
+
+
 def _answers_from(body):
     answers = body.get("answers")
     if answers is None and "position" in body:
@@ -79,7 +95,7 @@ def _answers_from(body):
             abort(400)
         marked = answer.get("marked")
         cleaned.append({"position": position, "seq": seq, "response": response,
-                        "marked": bool(marked) if marked is not None else None})
+                        "marked": bool(marked) if marked is not None else None, "at": _instant(answer.get("at"))})
     return cleaned
 
 
@@ -95,6 +111,7 @@ def api_start(exam_id):
     except ServiceError as error:
         db.session.rollback()
         return _json_error(error.messages[0], 409)
+    mark_browser(attempt.id, started=True)
     db.session.commit()
     payload = {"attempt_id": attempt.id, "created": created,
                "state_url": url_for("exam_api.state", attempt_id=attempt.id),
@@ -111,18 +128,26 @@ def state(attempt_id):
     return response
 
 
+def _refused(answers, reason, status="closed"):
+    return [{"position": a["position"], "seq": a["seq"], "accepted": False, "status": status, "reason": reason}
+            for a in answers]
+
+
 @api_bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
 @limiter.exempt  # the hottest endpoint; it has no limits, so skip the per-request limit lookup
 @examinee_required
 def answers(attempt_id):
+    arrived = arrived_at()
     body = _json_body()
     answers_in = _answers_from(body)
     now = utcnow()
     try:
-        results_out = sitting.save_answers(current_user, attempt_id, answers_in, now) if answers_in else []
+        results_out = sitting.save_answers(current_user, attempt_id, answers_in, now, arrived) if answers_in else []
+        if answers_in:
+            mark_browser(attempt_id, now)
     except sitting.AttemptClosed as error:
         db.session.commit()
-        return _json_error(error.messages[0], 409, closed=True,
+        return _json_error(error.messages[0], 409, closed=True, saved=_refused(answers_in, error.messages[0]),
                            result_url=url_for("exams.result", attempt_id=attempt_id))
     except ServiceError as error:
         db.session.rollback()
@@ -134,23 +159,37 @@ def answers(attempt_id):
 @api_bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @examinee_required
 def submit(attempt_id):
+    """Save the answers sent with it, then submit; the reply says what THIS request did (docs/api.md)."""
+    arrived = arrived_at()
     body = _json_body()
     pending = _answers_from(body) if body.get("answers") else []
     attempt = own_attempt(attempt_id)
     now = utcnow()
-    if pending and attempt.status == "open":
+    already = attempt.status != "open"
+    saved = []
+    mark_browser(attempt.id, now)
+    if not already and sitting.collection_over(attempt, now):
+        # Nothing sent now can have been given in time: collect the attempt with what was saved.
+        saved = _refused(pending, sitting.LATE, "late")
+    elif pending and not already:
         try:
-            sitting.save_answers(current_user, attempt.id, pending, now)
-        except sitting.AttemptClosed:
-            pass  # too late for these; the attempt is closed with what was saved in time
+            saved = sitting.save_answers(current_user, attempt.id, pending, now, arrived)
+        except sitting.AttemptClosed as error:
+            saved = _refused(pending, error.messages[0])
         except ServiceError as error:
             db.session.rollback()
             return _json_error(error.messages[0], 400)
-    submitted = sitting.submit_attempt(attempt, now, kind="timeout" if body.get("timeout") else "manual") \
-        if attempt.status == "open" else False
+    elif pending:
+        saved = _refused(pending, "本场考试已交卷，答案不能再修改。")
+    submitted = False
+    if attempt.status == "open":
+        kind = "overdue" if sitting.collection_over(attempt, now) else "timeout" if body.get("timeout") else "manual"
+        submitted = sitting.submit_attempt(attempt, now, arrived=arrived, kind=kind, actor=current_user)
     db.session.commit()
-    return jsonify(status=attempt.status, submitted=submitted, already=not submitted,
+    return jsonify(status=attempt.status, submitted=submitted, already=already,
                    submit_kind=attempt.submit_kind, score=attempt.score, band=attempt.band, passed=attempt.passed,
+                   saved=saved, stored=[r["position"] for r in saved if r["status"] in ("stored", "superseded")],
+                   refused=[r for r in saved if r["status"] not in ("stored", "superseded")],
                    result_url=url_for("exams.result", attempt_id=attempt.id))
 
 

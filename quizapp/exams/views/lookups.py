@@ -1,5 +1,5 @@
 """What the exam blueprints share: the role checks, and loading the exam or attempt a request names (or 404)."""
-from flask import abort
+from flask import abort, session
 from flask_login import current_user
 
 from ...common.auth import LEARNERS, MANAGERS, roles_required
@@ -7,7 +7,7 @@ from ...common.errors import Forbidden
 from ...extensions import db
 from ..access import in_audience, manageable, visible_to_manager
 from ..models import Attempt, Exam
-from ..sitting import get_attempt_for
+from ..sitting import get_attempt_for, note_resume
 
 examinee_required = roles_required(*LEARNERS)
 manager_required = roles_required(*MANAGERS)
@@ -42,3 +42,16 @@ def managed_exam(exam_id, *, write=False):
     if not allowed:
         raise Forbidden
     return exam
+
+
+def mark_browser(attempt_id, now=None, *, started=False):
+    """Note in the attempt's history when a browser session first writes to it (another device or sign-in).
+
+    The browser session remembers the attempts it has written to, so the hot save path costs one cookie read;
+    ``started`` marks the session that started or resumed through a start request (recorded there)."""
+    seen = session.get("exam_writes", [])
+    if attempt_id in seen:
+        return
+    if not started:
+        note_resume(attempt_id, now)
+    session["exam_writes"] = (seen + [attempt_id])[-20:]

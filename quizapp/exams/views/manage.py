@@ -27,7 +27,7 @@ from ..forms import (ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExam
 from ..models import (COUNTING, MULTI_SCORING, PAPER_MODES, Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion,
                       PaperRule, PaperVariant)
 from ..results import exam_closed, review_opens_at
-from ..sitting import time_up
+from ..sitting import events_of, time_up
 from .lookups import managed_exam, manager_required
 
 manage_bp = Blueprint("exam_admin", __name__, url_prefix="/manage/exams")
@@ -499,7 +499,8 @@ def attempt_detail(exam_id, attempt_id):
                                                          Attempt.user_id == attempt.user_id)
                                 .order_by(Attempt.attempt_no)).all()
     return render_template("exams/manage/attempt.html", exam=exam, attempt=attempt, others=others,
-                           collecting=time_up(attempt, utcnow()), type_labels=TYPE_LABELS, letters=LETTERS)
+                           collecting=time_up(attempt, utcnow()), type_labels=TYPE_LABELS, letters=LETTERS,
+                           events=events_of(attempt))
 
 
 # ---------------------------------------------------------------- statistics and regrades

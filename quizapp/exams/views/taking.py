@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ...common.arrival import arrived_at
 from ...common.auth import LEARNERS
 from ...common.clock import to_local, utcnow
 from ...common.errors import ServiceError
@@ -20,7 +21,7 @@ from ..forms import StartForm, SubmitAttemptForm, answer_page_form
 from ..models import COUNTING, MULTI_SCORING, Attempt, ExamOverride, ExamResult
 from ..papers import choose_variant
 from ..results import review_opens_at, review_visible
-from .lookups import exam_for_examinee, examinee_required, own_attempt
+from .lookups import exam_for_examinee, examinee_required, mark_browser, own_attempt
 
 exams_bp = Blueprint("exams", __name__, url_prefix="/exams")
 
@@ -109,21 +110,43 @@ def start(exam_id):
         for message in error.messages:
             flash(message, "error")
         return redirect(url_for("exams.show", exam_id=exam.id))
+    mark_browser(attempt.id, started=True)
     db.session.commit()
     return redirect(url_for("exams.take", attempt_id=attempt.id))
+
+
+def _version(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _tell_page_outcome(outcome, page):
+    """Flash what a no-JavaScript post did: saved, kept a newer answer, or refused a late one."""
+    if outcome.kept:
+        flash("第 " + "、".join(map(str, outcome.kept)) + " 题的答案已在其他页面或设备上更新，保留了较新的答案，"
+              "本页对这些题的修改未保存。请核对后再作答。", "warning")
+    if outcome.late:
+        flash("第 " + "、".join(map(str, outcome.late)) + " 题的作答晚于考试截止时间，未计入。", "error")
+    if not outcome.kept and not outcome.late:
+        flash(f"第 {page} 页答案已保存。", "success")
 
 
 @exams_bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @examinee_required
 def take(attempt_id):
+    arrived = arrived_at()
     attempt = own_attempt(attempt_id)
     now = utcnow()
-    if request.method == "POST" and sitting.finalise_if_overdue(attempt, now):
+    if request.method == "POST" and sitting.finalise_if_overdue(attempt, now, actor=current_user):
         db.session.commit()
         if attempt.submit_kind in ("overdue", "timeout"):
             flash("考试时间已到，系统已按截止时保存的答案自动收卷。", "warning")
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    if not sitting.accepts_answers(attempt, now):
+    if not sitting.accepts_answers(attempt, arrived if request.method == "POST" else now):
+        if request.method == "POST":
+            flash("考试时间已到，此后的作答不能再保存。系统将按截止时保存的答案收卷。", "warning")
         return redirect(url_for("exams.result", attempt_id=attempt.id))
     items = attempt.items
     size = _page_size()
@@ -134,8 +157,10 @@ def take(attempt_id):
     if form.validate_on_submit():
         answers = {item.position: "".join(getattr(form, f"q{item.position}").data or "") for item in shown}
         marks = {item.position for item in shown if getattr(form, f"m{item.position}").data}
+        versions = {item.position: _version(getattr(form, f"v{item.position}").data) for item in shown}
+        mark_browser(attempt.id, now)
         try:
-            sitting.save_page(current_user, attempt, answers, marks, now)
+            outcome = sitting.save_page(current_user, attempt, answers, marks, versions, now, arrived)
         except sitting.AttemptClosed as error:
             db.session.commit()
             flash(error.messages[0], "error")
@@ -146,13 +171,15 @@ def take(attempt_id):
                 flash(message, "error")
             return redirect(url_for("exams.take", attempt_id=attempt.id, page=page))
         db.session.commit()
+        _tell_page_outcome(outcome, page)
+        if outcome.kept:
+            return redirect(url_for("exams.take", attempt_id=attempt.id, page=page))
         if form.finish.data:
             return redirect(url_for("exams.confirm_submit", attempt_id=attempt.id))
         if form.goto.data:
             target = form.goto.data
         else:
             target = page - 1 if form.previous.data else page + 1 if form.next.data else page
-        flash(f"第 {page} 页答案已保存。", "success")
         return redirect(url_for("exams.take", attempt_id=attempt.id, page=min(max(target, 1), pages)))
     remaining = max(0, int((attempt.deadline - now).total_seconds()))
     return render_template("exams/take.html", attempt=attempt, exam=attempt.exam, items=items, shown=shown,
@@ -164,12 +191,14 @@ def take(attempt_id):
 @examinee_required
 def confirm_submit(attempt_id):
     """The confirmation page, and the submission; posted for an attempt whose time is up, it collects it."""
+    arrived = arrived_at()
     attempt = own_attempt(attempt_id)
     now = utcnow()
     form = SubmitAttemptForm()
     if form.validate_on_submit():
-        if not sitting.finalise_if_overdue(attempt, now):
-            sitting.submit_attempt(attempt, now)
+        mark_browser(attempt.id, now)
+        if not sitting.finalise_if_overdue(attempt, now, actor=current_user):
+            sitting.submit_attempt(attempt, now, arrived=arrived, actor=current_user)
         db.session.commit()
         return redirect(url_for("exams.result", attempt_id=attempt.id))
     if not sitting.accepts_answers(attempt, now):

@@ -13,7 +13,8 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
   var storeKey = "quizapp.exam." + app.getAttribute("data-attempt");
-  var STATE_TEXT = { saved: "已保存", saving: "保存中", pending: "离线待发送", blank: "未作答" };
+  var STATE_TEXT = { saved: "已保存", saving: "保存中", pending: "离线待发送", blank: "未作答",
+                     refused: "未被接受" };
   var LETTERS = "ABCDEFGH";
 
   var urls = null, items = [], byPos = {}, current = 1, offset = 0, deadline = 0;
@@ -24,9 +25,9 @@
   function load() {
     try {
       var data = JSON.parse(window.localStorage.getItem(storeKey));
-      if (data && data.answers) { data.leaves = data.leaves || 0; return data; }
+      if (data && data.answers) { data.leaves = data.leaves || 0; data.refused = data.refused || {}; return data; }
     } catch (e) { /* unreadable: start clean */ }
-    return { answers: {}, leaves: 0 };
+    return { answers: {}, leaves: 0, refused: {} };
   }
 
   function persist() {
@@ -44,7 +45,8 @@
     if (keepalive) { options.keepalive = true; }
     return fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { status: response.status, data: data, redirected: response.redirected };
+        return { status: response.status, data: data, redirected: response.redirected,
+                 retryAfter: Number(response.headers.get("Retry-After")) || 0 };
       });
     });
   }
@@ -67,13 +69,19 @@
   function init(data, midpoint) {
     urls = data.urls;
     if (data.attempt.status !== "open") {
-      window.localStorage.removeItem(storeKey);
-      window.location.href = urls.result;
-      return;
+      if (!pendingAnswers().length && !Object.keys(local.refused).length) {
+        window.localStorage.removeItem(storeKey);
+        window.location.href = urls.result;
+        return;
+      }
+      // Answers this browser holds that the server never confirmed: keep them and say so (never discard).
+      pendingAnswers().forEach(function (a) { refuse(a, "本场考试已交卷，答案不能再修改。"); });
+      persist();
     }
     offset = Date.parse(data.attempt.server_now) - midpoint;
     deadline = Date.parse(data.attempt.deadline);
     items = data.items;
+    finished = data.attempt.status !== "open";
     items.forEach(function (item) {
       byPos[item.position] = item;
       var mine = local.answers[item.position];
@@ -105,6 +113,8 @@
     });
     flush();
     sendLeaves();
+    showRefused();
+    if (finished) { lockInputs(); }
   }
 
   // ------------------------------------------------------------ the page
@@ -124,6 +134,10 @@
     ui.message.setAttribute("role", "alert");
     ui.message.hidden = true;
     root.appendChild(ui.message);
+    ui.refused = el("div", "flash flash-error exam-refused");
+    ui.refused.setAttribute("role", "alert");
+    ui.refused.hidden = true;
+    root.appendChild(ui.refused);
 
     ui.card = el("article", "card js-question");
     ui.head = el("div", "question-head");
@@ -271,7 +285,7 @@
     var seq = Math.max(item.seq, previous ? previous.seq : 0) + 1;
     item.response = response;
     item.marked = !!marked;
-    local.answers[position] = { response: response, marked: item.marked, seq: seq };
+    local.answers[position] = { response: response, marked: item.marked, seq: seq, at: serverTime() };
     persist();
     item.state = online ? "saving" : "pending";
     refresh();
@@ -281,12 +295,12 @@
   function pendingAnswers() {
     return Object.keys(local.answers).map(function (position) {
       var a = local.answers[position];
-      return { position: Number(position), response: a.response, seq: a.seq, marked: a.marked };
+      return { position: Number(position), response: a.response, seq: a.seq, marked: a.marked, at: a.at };
     });
   }
 
   function flush() {
-    if (flushing || !urls || blocked) { return Promise.resolve(false); }
+    if (flushing || !urls || blocked || Date.now() < retryAt) { return Promise.resolve(false); }
     var batch = pendingAnswers();
     if (!batch.length) { return Promise.resolve(true); }
     flushing = true;
@@ -296,19 +310,14 @@
       flushing = false;
       if (res.status === 200 && res.data.saved) {
         setOnline(true);
+        calm();
         var stale = false;
         res.data.saved.forEach(function (r) {
-          var item = byPos[r.position];
-          var mine = local.answers[r.position];
-          item.seq = Math.max(item.seq, r.seq);
-          if (mine && mine.seq <= r.seq) {
-            delete local.answers[r.position];
-            item.state = item.response ? "saved" : "blank";
-          }
-          if (!r.accepted) { stale = true; }
+          if (settle(r)) { stale = true; }
         });
         persist();
         refresh();
+        showRefused();
         if (stale) { reloadState(); }
         if (pendingAnswers().length) { return flush(); }
         return true;
@@ -317,6 +326,7 @@
     }).catch(function () {
       flushing = false;
       setOnline(false);
+      backOff(null);
       pendingAnswers().forEach(function (a) { byPos[a.position].state = "pending"; });
       refresh();
       return false;
@@ -327,6 +337,9 @@
     pendingAnswers().forEach(function (a) { byPos[a.position].state = "pending"; });
     refresh();
     if (res.status === 409 && res.data.closed) {
+      (res.data.saved || []).forEach(settle);
+      pendingAnswers().forEach(function (a) { refuse(a, res.data.error || "考试已结束。"); });
+      persist();
       finish(res.data.error || "考试已结束。", res.data.result_url);
     } else if (res.redirected || res.status === 401 || res.status === 403) {
       blocked = "login";
@@ -336,6 +349,7 @@
       say("页面已过期，请刷新页面。您的答案已保存在本机，刷新后会自动发送。");
     } else if (res.status >= 500 || res.status === 429) {
       say("服务器繁忙，答案已保存在本机，稍后自动重试。");
+      backOff(res);
     } else if (res.data && res.data.error) {
       say(res.data.error);
     }
@@ -439,30 +453,119 @@
   function submitNow(timeout) {
     request("POST", urls.submit, { answers: pendingAnswers(), timeout: timeout }).then(function (res) {
       if (res.status === 200 && res.data.result_url) {
-        window.localStorage.removeItem(storeKey);
-        window.location.href = res.data.result_url;
+        calm();
+        (res.data.saved || []).forEach(settle);
+        // Whatever the reply did not confirm stays in this browser, listed with the reason.
+        pendingAnswers().forEach(function (a) { refuse(a, "服务器未确认保存。"); });
+        persist();
+        if (!Object.keys(local.refused).length) {
+          window.localStorage.removeItem(storeKey);
+          window.location.href = res.data.result_url;
+          return;
+        }
+        showRefused();
+        say((res.data.submitted ? "已交卷。" : "本场考试此前已交卷。") + "下列答案未被接受，已保留在本机。");
+        offerResult(res.data.result_url);
       } else if (res.redirected || res.status === 401 || res.status === 403 || res.status === 400) {
         failed(res);
       } else {
+        if (res.status >= 500 || res.status === 429) { backOff(res); }
+        say("服务器繁忙，正在重试交卷。答案已保存在本机。");
         retrySubmit(timeout);
       }
     }).catch(function () {
       setOnline(false);
-      say(timeout ? "考试时间到。网络中断，恢复联网后将自动交卷；截止前已保存的答案都会计分。"
+      backOff(null);
+      say(timeout ? "考试时间到。网络中断，恢复联网后将自动交卷；截止前作答的答案都会计分。"
                   : "网络中断，恢复联网后将自动交卷。答案已保存在本机。");
       retrySubmit(timeout);
     });
   }
 
   function retrySubmit(timeout) {
-    window.setTimeout(function () { submitNow(timeout); }, 5000);
+    window.setTimeout(function () { submitNow(timeout); }, Math.max(retryDelay, retryAt - Date.now(), 5000));
   }
 
   function finish(message, resultUrl) {
     finished = true;
     lockInputs();
+    showRefused();
+    if (Object.keys(local.refused).length) {
+      say(message + " 下列答案未被接受，已保留在本机。");
+      offerResult(resultUrl);
+      return;
+    }
     say(message + " 正在打开成绩页……");
     window.localStorage.removeItem(storeKey);
     window.setTimeout(function () { window.location.href = resultUrl || urls.result; }, 2500);
+  }
+
+  // ------------------------------------------------------------ trust: confirmed answers, refusals, back-off
+  // (issue 11) An answer leaves this browser's copy only when the server says it is stored (or a newer one
+  // is); a refused one is kept and listed with the server's reason. Busy or unreachable servers are retried
+  // with growing pauses, honouring Retry-After.
+
+  var retryDelay = 0, retryAt = 0;
+
+  function serverTime() {
+    return new Date(Date.now() + offset).toISOString();
+  }
+
+  // Apply one per-answer result of a save or submit reply; true when a newer answer is stored elsewhere.
+  function settle(r) {
+    var item = byPos[r.position];
+    var mine = local.answers[r.position];
+    if (!item) { return false; }
+    if (r.status === "stored" || r.status === "superseded" || (r.status === undefined && r.accepted !== undefined)) {
+      item.seq = Math.max(item.seq, r.seq);
+      if (mine && mine.seq <= r.seq) {
+        delete local.answers[r.position];
+        item.state = item.response ? "saved" : "blank";
+      }
+      return r.status === "superseded" || r.accepted === false;
+    }
+    if (mine && mine.seq <= r.seq) { refuse(mine, r.reason || "未被接受。", r.position); }
+    return false;
+  }
+
+  function refuse(answer, reason, position) {
+    var at = position || answer.position;
+    local.refused[at] = { response: answer.response, seq: answer.seq, at: answer.at, reason: reason };
+    delete local.answers[at];
+    if (byPos[at]) { byPos[at].state = "refused"; }
+  }
+
+  function showRefused() {
+    if (!ui.refused) { return; }
+    var positions = Object.keys(local.refused).map(Number).sort(function (a, b) { return a - b; });
+    ui.refused.textContent = "";
+    ui.refused.hidden = !positions.length;
+    if (!positions.length) { return; }
+    ui.refused.appendChild(el("p", "", "以下答案未被服务器接受（已保留在本机，供核对和申诉）："));
+    var list = el("ul");
+    positions.forEach(function (position) {
+      var r = local.refused[position];
+      list.appendChild(el("li", "", "第 " + position + " 题：" + (r.response || "（空）") + " — " + r.reason));
+    });
+    ui.refused.appendChild(list);
+  }
+
+  function offerResult(resultUrl) {
+    var link = el("a", "btn", "查看成绩");
+    link.href = resultUrl || urls.result;
+    ui.refused.appendChild(link);
+  }
+
+  function backOff(res) {
+    var hinted = res && res.retryAfter ? res.retryAfter * 1000 : 0;
+    retryDelay = Math.min(60000, Math.max(hinted, retryDelay ? retryDelay * 2 : 2000));
+    retryDelay += Math.floor(Math.random() * 1000);  // spread 200 cadres' retries apart
+    retryAt = Date.now() + retryDelay;
+    window.setTimeout(flush, retryDelay + 50);
+  }
+
+  function calm() {
+    retryDelay = 0;
+    retryAt = 0;
   }
 }());
