@@ -7,7 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import CATEGORIES, RANKS
 from ..bank.models import DIFFICULTIES
-from ..bank.qtypes import LETTERS, TYPE_LABELS
+from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from .models import COUNTING, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES
 from .setting_rules import DESCRIPTION_MAX, TITLE_MAX
 
@@ -67,10 +67,12 @@ class VariantForm(FlaskForm):
     mode = RadioField("组卷方式", choices=list(PAPER_MODES.items()), default="blueprint")
     match_categories = CheckboxListField("适用人员类别", choices=list(CATEGORIES.items()))
     match_ranks = CheckboxListField("适用职级", choices=list(RANKS.items()))
-    points_single = FloatField("单选题每题分值", validators=[Optional()])
-    points_multiple = FloatField("多选题每题分值", validators=[Optional()])
-    points_judge = FloatField("判断题每题分值", validators=[Optional()])
     submit = SubmitField("保存试卷设置")
+
+
+# One points field per registered type ("points_single" …), so a new type needs no edit here.
+for _code, _label in TYPE_LABELS.items():
+    setattr(VariantForm, f"points_{_code}", FloatField(f"{_label}每题分值", validators=[Optional()]))
 
 
 class RuleForm(FlaskForm):
@@ -130,7 +132,7 @@ def answer_page_form(items):
 
     for item in items:
         choices = [(LETTERS[i], text) for i, text in enumerate(item.options or [])]
-        if item.qtype == "multiple":
+        if REGISTRY[item.qtype].several:
             field = CheckboxListField(f"第 {item.position} 题", choices=choices, validate_choice=False,
                                       default=list(item.response or ""))
         else:

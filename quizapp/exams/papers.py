@@ -346,11 +346,11 @@ def build_items(exam, variant, questions, rng) -> list[AttemptItem]:
     points = variant.points or {}
     items = []
     for position, question in enumerate(questions, 1):
-        shuffle = exam.shuffle_options and question.qtype != "judge"
+        shuffle = exam.shuffle_options and question.type.shuffles_options
         options, option_map, key = grading.shuffle_options(list(question.options or []), question.answer, rng,
                                                            shuffle=shuffle)
         items.append(AttemptItem(position=position, question_id=question.id, qtype=question.qtype,
-                                 stem=question.stem, options=options, option_map=option_map, key=key,
+                                 stem=question.stem, case_text=question.case_text or "", options=options, option_map=option_map, key=key,
                                  points=float(points.get(question.qtype) or 0), explanation=question.explanation or "",
                                  citation=question.citation[:300]))
     return items

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..bank.models import Bank, Question
-from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS, shown_order, to_bank_letters, to_displayed_letters
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
@@ -50,7 +50,34 @@ def is_correct(question: Question, response: str) -> bool:
 
 def allows_several(question: Question) -> bool:
     """True when the answer is a set of options (checkboxes), not one (radio buttons)."""
-    return question.qtype == "multiple"
+    return REGISTRY[question.qtype].several
+
+
+class ShownQuestion:
+    """A question with its options in the order this session shows them (practice shuffles like exams,
+    so bank order cannot teach a letter pattern). Everything else is the question's own."""
+
+    def __init__(self, question: Question, seed: str):
+        self.question = question
+        self.options, self.option_map, _ = shown_order(question.type, list(question.options or []),
+                                                       question.answer, seed)
+
+    def __getattr__(self, name):
+        return getattr(self.question, name)
+
+    @property
+    def lettered_options(self):
+        return list(zip(LETTERS, self.options))
+
+    def shown(self, bank_letters: str) -> str:
+        return to_displayed_letters(bank_letters, self.option_map)
+
+    def to_bank(self, shown_letters: str) -> str:
+        return to_bank_letters(shown_letters, self.option_map)
+
+
+def shown_question(practice, seq: int, question: Question) -> ShownQuestion:
+    return ShownQuestion(question, f"practice:{practice.id}:{seq}:{question.id}")
 
 
 @dataclass(frozen=True)
@@ -289,6 +316,8 @@ def submit_answer(user: User, practice: PracticeSession, seq: int, response) -> 
     normalised = kind.normalise_response(response)
     if not normalised or any(ch not in LETTERS[: len(question.options or [])] for ch in normalised):
         raise ServiceError([("response", "请选择答案。" if not normalised else "所选答案无效，请重新选择。")])
+    # The cadre answered in the letters shown; the answer is kept and graded in the bank's letters.
+    normalised = shown_question(practice, seq, question).to_bank(normalised)
 
     now = utcnow()
     previous = practice.last_activity_at

@@ -196,7 +196,7 @@
       formatPoints(item.points) + " 分";
     ui.stem.textContent = item.stem;
     ui.options.textContent = "";
-    var several = item.qtype === "multiple";
+    var several = !!item.several;
     item.options.forEach(function (text, index) {
       var letter = LETTERS.charAt(index);
       var label = el("label", "option");
