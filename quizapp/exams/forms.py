@@ -7,7 +7,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import CATEGORIES, RANKS
 from ..bank.models import DIFFICULTIES
-from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ..bank.qtypes import LETTERS, REGISTRY
+from ..bank.units import CASE, RULE_KINDS
 from .models import COUNTING, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES
 from .setting_rules import DESCRIPTION_MAX, TITLE_MAX
 
@@ -71,12 +72,13 @@ class VariantForm(FlaskForm):
 
 
 # One points field per registered type ("points_single" …), so a new type needs no edit here.
-for _code, _label in TYPE_LABELS.items():
-    setattr(VariantForm, f"points_{_code}", FloatField(f"{_label}每题分值", validators=[Optional()]))
+for _code, _label in RULE_KINDS.items():
+    setattr(VariantForm, f"points_{_code}", FloatField(f"{_label}{'每组' if _code == CASE else '每题'}分值",
+                                                       validators=[Optional()]))
 
 
 class RuleForm(FlaskForm):
-    qtype = SelectField("题型", choices=list(TYPE_LABELS.items()))
+    qtype = SelectField("题型", choices=list(RULE_KINDS.items()))
     count = IntegerField("题量", validators=[InputRequired("请填写题量。"), NumberRange(1, 200, "题量应在 1 到 200 之间。")])
     bank_id = SelectField("题库", coerce=int, default=0)
     category = StringField("分类（含下级分类，可不填）", validators=[Optional(), Length(max=200)])
