@@ -33,12 +33,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..common.lawtext import (
+    LAW_LINK,
     Article,
     LawParseError,
     ParsedLaw,
     article_label,
     cn_to_int,
     parse_law,
+    parse_law_target,
     split_article_list,
 )
 
@@ -514,3 +516,125 @@ def report_to_text(report: AuditReport) -> str:
         lines += ["", "无法读取的法律文本："]
         lines += [f"  {name}：{error}" for name, error in report.index_errors]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# Currency: is the cited version the one in force on a date?
+
+IN_FORCE = "version_in_force"
+SUPERSEDED = "superseded version"
+NOT_YET_IN_FORCE = "version not yet in force"
+REPEALED = "law repealed"
+_REPEAL_RE = re.compile(r"((?:《[^》]+》[、，,和及]?\s*)+)(?:同时)?废止")
+
+
+def effective(version: LawVersion) -> dt.date:
+    """When a version took (or takes) effect: the latest 施行日期 of its files, else its version date."""
+    dates = [part.effective_date for part in version.parts if part.effective_date]
+    return max(dates) if dates else version.version
+
+
+def repeals(index: LawIndex) -> dict[str, tuple[dt.date, str]]:
+    """Laws repealed by another law in the folder ("……同时废止"): normalised title → (from when, by which law)."""
+    found = {}
+    for versions in index.laws.values():
+        for version in versions.values():
+            for article in version.articles.values():
+                match = _REPEAL_RE.search(article.text)
+                if match:
+                    for title in re.findall(r"《([^》]+)》", match.group(1)):
+                        found[normalise_title(title)] = (effective(version), version.title)
+    return found
+
+
+def check_in_force(law: str, cited, index: LawIndex, as_of: dt.date, repealed=None) -> CheckResult:
+    """Whether the cited version of ``law`` is the one in force on ``as_of`` (the folder's texts and 施行日期)."""
+    versions = index.versions(law)
+    if not law or not versions:
+        return CheckResult(IN_FORCE, "unchecked", f"资料中没有{_book(law)}的文本，无法判断是否现行", LAW_NOT_AVAILABLE)
+    try:
+        cited = _parse_version(cited) if cited else None
+    except ValueError:
+        cited = None
+    if cited is None:
+        return CheckResult(IN_FORCE, "fail", "没有注明法规版本，无法判断是否现行", VERSION_WRONG)
+    repealed = repeals(index) if repealed is None else repealed
+    gone = repealed.get(normalise_title(law))
+    if gone and gone[0] <= as_of:
+        return CheckResult(IN_FORCE, "fail", f"{_book(law)}已于 {gone[0]} 被{_book(gone[1])}废止", REPEALED)
+    in_force = [v for v in versions.values() if effective(v) <= as_of]
+    if not in_force:
+        return CheckResult(IN_FORCE, "unchecked", f"资料中{_book(law)}的版本在 {as_of} 都尚未施行", VERSION_NOT_AVAILABLE)
+    current = max(in_force, key=lambda v: v.version)
+    if cited == current.version:
+        return CheckResult(IN_FORCE, "pass", f"{_book(law)} {cited} 版本在 {as_of} 现行有效")
+    if cited in versions and effective(versions[cited]) > as_of:
+        return CheckResult(IN_FORCE, "fail", f"{_book(law)} {cited} 版本自 {effective(versions[cited])} 起施行，"
+                                             f"{as_of} 尚未施行（现行为 {current.version} 版本）", NOT_YET_IN_FORCE)
+    if cited < current.version:
+        return CheckResult(IN_FORCE, "fail", f"所引{_book(law)} {cited} 版本已被 {current.version} 版本取代"
+                                             f"（自 {effective(current)} 起施行），请按新版本核对条文", SUPERSEDED)
+    return CheckResult(IN_FORCE, "unchecked", f"所引{_book(law)} {cited} 版本比资料中现行的 {current.version} 版本更新，"
+                                              f"资料可能未更新", VERSION_NOT_AVAILABLE)
+
+
+def audit_currency(questions: Iterable[Mapping], index: LawIndex, as_of: dt.date) -> list[tuple[str, CheckResult]]:
+    """(ident, result) of the in-force check for every question that cites a law."""
+    repealed = repeals(index)
+    return [(str(q.get("ident", "")), check_in_force(str(q.get("law") or "").strip(), q.get("version"), index,
+                                                     as_of, repealed))
+            for q in questions if str(q.get("law") or "").strip()]
+
+
+# --------------------------------------------------------------------------
+# Study notes and cases: every law: link pinned, in force, opening the article the note means
+
+UNPINNED = "link not pinned"
+
+
+def _context_before(line: str, start: int) -> str:
+    """The words a link is attached to: from the start of its sentence (or the end of the link before it,
+    whose words are that link's claim) up to the link."""
+    head = line[:start]
+    cut = max([head.rfind(mark) + 1 for mark in "。！？；"] + [m.end() for m in LAW_LINK.finditer(head)])
+    return head[cut:]
+
+
+def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
+               repealed=None) -> list[tuple[str, CheckResult]]:
+    """Check every law: link of one note: pinned to a version, that version in force on ``as_of``, the article
+    there, and the figures the sentence states (五年, 三至七人…) in that article's text."""
+    repealed = repeals(index) if repealed is None else repealed
+    results = []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        for match in LAW_LINK.finditer(line):
+            ident = f"{name}:{number}"
+            target = parse_law_target(match.group(1))
+            if target is None:
+                results.append((ident, CheckResult("link_pinned", "fail", f"链接“{match.group(1)}”的版本不是日期",
+                                                   VERSION_WRONG)))
+                continue
+            if not target.pinned:
+                results.append((ident, CheckResult("link_pinned", "fail",
+                                                   f"链接“{match.group(1)}”没有注明版本（应写成 law:法规名称@YYYY-MM-DD#第X条）",
+                                                   UNPINNED)))
+                continue
+            if as_of is not None:
+                results.append((ident, check_in_force(target.law, target.version, index, as_of, repealed)))
+            versions = index.versions(target.law)
+            law_version = versions.get(target.version)
+            if law_version is None or not target.article:
+                continue
+            article_result, articles = _check_articles(target.article, law_version)
+            results.append((ident, article_result))
+            if articles:
+                context = _context_before(line, match.start())
+                figures = key_figures(context)
+                in_law = {f.value for article in articles for f in text_figures(article.text)}
+                missing = [f.text for f in figures if f.value not in in_law]
+                label = "、".join(a.label for a in articles)
+                if missing:
+                    results.append((ident, CheckResult("figure_in_article", "fail",
+                                                       f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
+                                                       f"链接可能指向了别的条文", ARTICLE_WRONG)))
+    return results
