@@ -597,18 +597,29 @@ def _context_before(line: str, start: int) -> str:
     whose words are that link's claim) up to the link."""
     head = line[:start]
     cut = max([head.rfind(mark) + 1 for mark in "。！？；"] + [m.end() for m in LAW_LINK.finditer(head)])
-    return head[cut:]
+    text = _LIST_MARKER.sub("", head) if cut == 0 else head[cut:]
+    return _YEAR.sub("", text)  # "2021年修订的……": when the law was made is not a claim about the article
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:\d+[.、)）]|[-*+>])\s*")
+_YEAR = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
+
+
+_JOINED = re.compile(r"^[\s、，,和及与]*$")
 
 
 def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
                repealed=None) -> list[tuple[str, CheckResult]]:
     """Check every law: link of one note: pinned to a version, that version in force on ``as_of``, the article
-    there, and the figures the sentence states (五年, 三至七人…) in that article's text."""
+    there, and the figures the sentence states (五年, 三至七人…) in that article's text. Links written side by
+    side (第二十八条、第三十条) share one claim, checked against their articles together."""
     repealed = repeals(index) if repealed is None else repealed
     results = []
     for number, line in enumerate(markdown.splitlines(), 1):
+        ident = f"{name}:{number}"
+        groups: list[list] = []  # [(match, target, articles)], links side by side in one group
+        previous_end = None
         for match in LAW_LINK.finditer(line):
-            ident = f"{name}:{number}"
             target = parse_law_target(match.group(1))
             if target is None:
                 results.append((ident, CheckResult("link_pinned", "fail", f"链接“{match.group(1)}”的版本不是日期",
@@ -621,20 +632,69 @@ def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
                 continue
             if as_of is not None:
                 results.append((ident, check_in_force(target.law, target.version, index, as_of, repealed)))
-            versions = index.versions(target.law)
-            law_version = versions.get(target.version)
-            if law_version is None or not target.article:
+            law_version = index.versions(target.law).get(target.version)
+            articles = None
+            if law_version is not None and target.article:
+                article_result, articles = _check_articles(target.article, law_version)
+                results.append((ident, article_result))
+            start = line.rfind("[", 0, match.start() + 1)
+            joined = previous_end is not None and _JOINED.match(line[previous_end:start]) is not None
+            if joined and groups:
+                groups[-1].append((start, articles))
+            else:
+                groups.append([(start, articles)])
+            previous_end = match.end()
+        for group in groups:
+            if any(articles is None for _, articles in group):
                 continue
-            article_result, articles = _check_articles(target.article, law_version)
-            results.append((ident, article_result))
-            if articles:
-                context = _context_before(line, match.start())
-                figures = key_figures(context)
-                in_law = {f.value for article in articles for f in text_figures(article.text)}
-                missing = [f.text for f in figures if f.value not in in_law]
+            articles = [a for _, found in group for a in found]
+            figures = key_figures(_context_before(line, group[0][0]))
+            in_law = {f.value for article in articles for f in text_figures(article.text)}
+            missing = [f.text for f in figures if f.value not in in_law]
+            if missing:
                 label = "、".join(a.label for a in articles)
-                if missing:
-                    results.append((ident, CheckResult("figure_in_article", "fail",
-                                                       f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
-                                                       f"链接可能指向了别的条文", ARTICLE_WRONG)))
+                results.append((ident, CheckResult("figure_in_article", "fail",
+                                                   f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
+                                                   f"链接可能指向了别的条文", ARTICLE_WRONG)))
     return results
+
+
+_SOURCE_RE = re.compile(r"《([^》]+)》[^《;；]*")
+_CN_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def source_dates(markdown: str) -> dict[str, set[dt.date]]:
+    """Dates the ``sources:`` header gives per law (normalised title): the versions the note was written against."""
+    header = markdown.split("\n---", 1)[0] if markdown.startswith("---") else ""
+    found: dict[str, set[dt.date]] = {}
+    for line in header.splitlines():
+        if not line.startswith("sources:"):
+            continue
+        for match in _SOURCE_RE.finditer(line):
+            dates = {dt.date(int(y), int(m), int(d)) for y, m, d in _CN_DATE_RE.findall(match.group(0))}
+            found.setdefault(normalise_title(match.group(1)), set()).update(dates)
+    return found
+
+
+def pin_links(markdown: str, index: LawIndex, as_of: dt.date) -> tuple[str, list[str]]:
+    """Pin every unpinned law: link to the version the note was written against: the latest version held whose
+    date the ``sources:`` header names, else the version in force on ``as_of``. Returns the new text and the
+    links that could not be pinned (law not held). Pinned links are left alone, so running it again is a no-op."""
+    written_against = source_dates(markdown)
+    left = []
+
+    def pin(match):
+        target = parse_law_target(match.group(1))
+        if target is None or target.pinned:
+            return match.group(0)
+        versions = index.versions(target.law)
+        named = [v for v in versions if v in written_against.get(normalise_title(target.law), set())]
+        in_force = [v for v, law in versions.items() if effective(law) <= as_of]
+        chosen = max(named) if named else (max(in_force) if in_force else None)
+        if chosen is None:
+            left.append(match.group(1))
+            return match.group(0)
+        article = f"#{target.article}" if target.article else ""
+        return f"](law:{target.law}@{chosen.isoformat()}{article})"
+
+    return LAW_LINK.sub(pin, markdown), left

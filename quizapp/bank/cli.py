@@ -275,3 +275,29 @@ def rebalance_command(directory, check):
     click.echo(f"共{'需调整' if check else '调整'} {total} 道。")
     if check and total:
         sys.exit(1)
+
+
+@bank_cli.command("pin-links")
+@click.option("--laws", "laws_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="官方法律文本目录（如 ../shared/laws）。")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="资料未注明所依据版本时，钉在该日期现行的版本上。")
+@click.option("--notes", "note_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="学习资料目录，可写多次（默认 question_bank/materials 和 question_bank/cases）。")
+def pin_links_command(laws_dir, as_of, note_dirs):
+    """Pin the unpinned law: links of the shipped notes to the version each note was written against."""
+    from . import citation_audit
+
+    index = citation_audit.build_index(laws_dir)
+    base = services.shipped_files()[0].parent.parent if services.shipped_files() else Path("question_bank")
+    total = 0
+    for path in note_files(note_dirs or (base / "materials", base / "cases")):
+        text = path.read_text(encoding="utf-8")
+        pinned, left = citation_audit.pin_links(text, index, as_of.date())
+        if pinned != text:
+            path.write_text(pinned, encoding="utf-8")
+            total += 1
+            click.echo(f"{path.name}：已注明版本")
+        for link in left:
+            click.echo(f"  {path.name}：资料中没有该法律的文本，未注明版本：{link}", err=True)
+    click.echo(f"共改写 {total} 个文件。")

@@ -170,3 +170,17 @@ def test_rebalance_file_rewrites_only_options_and_key(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert all(f"解析{i}" in text for i in range(8))
     assert balance.rebalance_file(path) == 0 and path.read_text(encoding="utf-8") == text
+
+
+def test_pinning_uses_the_version_the_note_names_and_is_idempotent(laws):
+    """Is an unpinned link pinned to the version the sources header names (else the one in force), and is
+    running it again a no-op?"""
+    index = citation_audit.build_index(laws)
+    note = ("---\ntitle: 示例\nsources: 《中华人民共和国示例法》（2010年1月1日通过）\n---\n"
+            "任期三年（[第二条](law:中华人民共和国示例法#第二条)）。见[第一条](law:中华人民共和国新法典#第一条)。"
+            "[外](law:中华人民共和国不存在法#第一条)\n")
+    pinned, left = citation_audit.pin_links(note, index, dt.date(2026, 12, 1))
+    assert "law:中华人民共和国示例法@2010-01-01#第二条" in pinned
+    assert "law:中华人民共和国新法典@2026-03-12#第一条" in pinned
+    assert left == ["law:中华人民共和国不存在法#第一条"]
+    assert citation_audit.pin_links(pinned, index, dt.date(2026, 12, 1))[0] == pinned
