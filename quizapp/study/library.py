@@ -395,8 +395,8 @@ def lookup(law_name: str, article_ref: str = "", on: date | None = None) -> Look
     version = version_by_date(law, on)
     if version is None:
         return Lookup(law=law, problem=f"《{law.title}》还没有可阅读的版本。")
-    if not (article_ref or "").strip():
-        return Lookup(law=law, version=version)
+    if not (article_ref or "").strip() or re.split(r"[、，,；;]", article_ref.strip())[0].strip() == "序言":
+        return Lookup(law=law, version=version)  # 序言 has no number: the version's page opens with it
     ref = parse_article_ref(article_ref) or _first_ref(article_ref)
     if ref is None:
         return Lookup(law=law, version=version, problem=f"无法识别条文“{article_ref}”，请输入如“第三十三条”或“33”。")
