@@ -74,3 +74,40 @@ def test_variant_groups_count_once_when_checking_a_rule(f, tree):
 def test_indefinite_items_are_graded_by_their_type(response, earned, correct):
     """Does an exam item of type 不定项 earn full, half or nothing, also when the exam scores 多选 all-or-nothing?"""
     assert grading.grade_item("indefinite", "ACD", response, 4, partial=False) == (earned, correct)
+
+
+def test_cadre_sits_a_paper_with_a_case_and_indefinite_questions(client, make_client, f, tree, clock):
+    """Can a cadre open the paper (case material shown once, checkboxes for 不定项), answer through the API,
+    get per-sub-question scores, and does the organiser's item statistics list the new types?"""
+    f.questions(3, qtype="indefinite", answer="ABC", options=None)
+    f.case(size=2, qtypes=("single", "indefinite"), text="牧民扎西在乡政府门前的草场上放牧时与人发生争执。")
+    exam = f.exam(tree["admin"], owner=tree["jia"], audience=[tree["jia"]],
+                  rules=(("indefinite", 2), ("case", 1)), points={"indefinite": 10, "case": 20},
+                  review_policy="immediate")
+    cadre = f.user("gb_paper", tree["v1"])
+    attempt, _ = sitting.start_attempt(exam, cadre, clock())
+    db.session.commit()
+    client.login("gb_paper")
+    page = client.get(f"/exams/attempts/{attempt.id}").get_data(as_text=True)
+    assert page.count("牧民扎西在乡政府门前") == 1 and "案例分析" in page and 'type="checkbox"' in page
+    state = client.get(f"/api/exams/attempts/{attempt.id}/state").get_json()
+    items = state["items"]
+    assert [i["qtype"] for i in items] == ["indefinite", "indefinite", "single", "indefinite"]
+    assert [bool(i["case_text"]) for i in items] == [False, False, True, True]
+    assert [i["several"] for i in items] == [True, True, False, True]
+    keys = {i.position: i.key for i in attempt.items}
+    answers = [{"position": 1, "response": keys[1], "seq": 1},  # full
+               {"position": 2, "response": keys[2][:1], "seq": 1},  # a correct subset: half
+               {"position": 3, "response": keys[3], "seq": 1},
+               {"position": 4, "response": "", "seq": 1}]
+    assert client.post(f"/api/exams/attempts/{attempt.id}/answers", json={"answers": answers}).status_code == 200
+    assert client.post(f"/api/exams/attempts/{attempt.id}/submit", json={}).status_code == 200
+    db.session.expire_all()
+    earned = [i.earned for i in sorted(db.session.get(type(attempt), attempt.id).items, key=lambda i: i.position)]
+    assert earned == [10, 5, 10, 0]
+    f.user("zz_stats", tree["jia"], role="organiser")
+    organiser = make_client()
+    organiser.login("zz_stats")
+    clock.advance(days=3)
+    stats = organiser.get(f"/manage/exams/{exam.id}/stats").get_data(as_text=True)
+    assert "不定项选择题 · 第" in stats and "单选题 · 第" in stats
