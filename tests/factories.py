@@ -5,7 +5,9 @@ rules real data meets (a question passes the import's validation, an exam the
 exam rules). Each builder commits, as the view or command would. Fixtures in
 tests/conftest.py expose them: ``clock`` and ``f``.
 """
+import csv
 import functools
+import io
 import itertools
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -16,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from quizapp.accounts import services
 from quizapp.bank import services as bank_services
-from quizapp.bank.models import Bank
+from quizapp.bank.models import Bank, Question
 from quizapp.bank.qtypes import JUDGE_OPTIONS, LETTERS
 from quizapp.common.clock import to_local, utcnow
 from quizapp.exams import papers as exam_papers, setup as exam_setup, sitting as exam_sitting
@@ -121,9 +123,39 @@ class Factories:
         db.session.commit()
         return made
 
+    def case(self, bank=None, *, size=3, case_id=None, text=None, qtypes=("single", "multiple", "indefinite"),
+             variant_group=""):
+        """A 案例分析 case of ``size`` sub-questions, imported through the bank's importer (key A, AB, A…)."""
+        from quizapp.bank import importer
+        from quizapp.bank.qtypes import REGISTRY
+        from quizapp.bank.rows import COLUMNS, to_row
+
+        bank = bank or self.default_bank()
+        n = next(_counter)
+        case_id = case_id or f"CASE-{n}"
+        text = text or f"第{n}号案例材料：某乡村委会在换届选举中发生争议，乡政府接到村民来信。"
+        rows = [COLUMNS]
+        for i in range(size):
+            code = qtypes[i % len(qtypes)]
+            rows.append(to_row({"qtype": code, "stem": f"本案中，第{n}号案例的第{i + 1}小题（ ）。",
+                                "options": [f"案{n}选项{i}{m}" for m in "甲乙丙丁"],
+                                "answer": "AB" if REGISTRY[code].several and code == "multiple" else "A",
+                                "explanation": "", "difficulty": "medium", "category": "案例/测试",
+                                "law_name": "", "law_article": "", "law_version": None, "tags": [],
+                                "case_id": case_id, "case_text": text, "variant_group": variant_group if i == 0 else ""},
+                               first_in_case=i == 0))
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows(rows)
+        preview = importer.read_questions(buffer.getvalue().encode("utf-8"), f"{case_id}.csv")
+        assert not preview.problems, [p.message for p in preview.problems]
+        importer.apply_import(None, bank, preview)
+        db.session.commit()
+        return db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id, Question.case_id == case_id)
+                                  .order_by(Question.id)).all()
+
     def _question(self, bank, *, qtype="single", stem=None, options=None, answer=None, explanation=None,
                   difficulty="medium", category="宪法/总纲", law_name="《中华人民共和国宪法》", law_article="第二条",
-                  law_version="2018-03-11", tags=(), status="active"):
+                  law_version="2018-03-11", tags=(), status="active", variant_group=""):
         """Through the bank's own create_question (the rules an imported row meets), then retired if asked."""
         n = next(_counter)
         if qtype == "judge":
@@ -135,7 +167,7 @@ class Factories:
         record = {"qtype": qtype, "stem": stem or f"第{n}道测试题的题干（ ）。", "answer": answer,
                   "explanation": f"解析内容{n}" if explanation is None else explanation,
                   "difficulty": difficulty, "category": category, "law": law_name or "", "article": law_article or "",
-                  "version": str(law_version or ""), "tags": ";".join(tags)}
+                  "version": str(law_version or ""), "tags": ";".join(tags), "variant_group": variant_group}
         record.update({f"opt_{letter}": text for letter, text in zip(LETTERS, options)})
         question = bank_services.create_question(None, bank, record)
         if status != "active":

@@ -33,12 +33,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..common.lawtext import (
+    LAW_LINK,
     Article,
     LawParseError,
     ParsedLaw,
     article_label,
     cn_to_int,
     parse_law,
+    parse_law_target,
     split_article_list,
 )
 
@@ -514,3 +516,185 @@ def report_to_text(report: AuditReport) -> str:
         lines += ["", "无法读取的法律文本："]
         lines += [f"  {name}：{error}" for name, error in report.index_errors]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# Currency: is the cited version the one in force on a date?
+
+IN_FORCE = "version_in_force"
+SUPERSEDED = "superseded version"
+NOT_YET_IN_FORCE = "version not yet in force"
+REPEALED = "law repealed"
+_REPEAL_RE = re.compile(r"((?:《[^》]+》[、，,和及]?\s*)+)(?:同时)?废止")
+
+
+def effective(version: LawVersion) -> dt.date:
+    """When a version took (or takes) effect: the latest 施行日期 of its files, else its version date."""
+    dates = [part.effective_date for part in version.parts if part.effective_date]
+    return max(dates) if dates else version.version
+
+
+def repeals(index: LawIndex) -> dict[str, tuple[dt.date, str]]:
+    """Laws repealed by another law in the folder ("……同时废止"): normalised title → (from when, by which law)."""
+    found = {}
+    for versions in index.laws.values():
+        for version in versions.values():
+            for article in version.articles.values():
+                match = _REPEAL_RE.search(article.text)
+                if match:
+                    for title in re.findall(r"《([^》]+)》", match.group(1)):
+                        found[normalise_title(title)] = (effective(version), version.title)
+    return found
+
+
+def check_in_force(law: str, cited, index: LawIndex, as_of: dt.date, repealed=None) -> CheckResult:
+    """Whether the cited version of ``law`` is the one in force on ``as_of`` (the folder's texts and 施行日期)."""
+    versions = index.versions(law)
+    if not law or not versions:
+        return CheckResult(IN_FORCE, "unchecked", f"资料中没有{_book(law)}的文本，无法判断是否现行", LAW_NOT_AVAILABLE)
+    try:
+        cited = _parse_version(cited) if cited else None
+    except ValueError:
+        cited = None
+    if cited is None:
+        return CheckResult(IN_FORCE, "fail", "没有注明法规版本，无法判断是否现行", VERSION_WRONG)
+    repealed = repeals(index) if repealed is None else repealed
+    gone = repealed.get(normalise_title(law))
+    if gone and gone[0] <= as_of:
+        return CheckResult(IN_FORCE, "fail", f"{_book(law)}已于 {gone[0]} 被{_book(gone[1])}废止", REPEALED)
+    in_force = [v for v in versions.values() if effective(v) <= as_of]
+    if not in_force:
+        return CheckResult(IN_FORCE, "unchecked", f"资料中{_book(law)}的版本在 {as_of} 都尚未施行", VERSION_NOT_AVAILABLE)
+    current = max(in_force, key=lambda v: v.version)
+    if cited == current.version:
+        return CheckResult(IN_FORCE, "pass", f"{_book(law)} {cited} 版本在 {as_of} 现行有效")
+    if cited in versions and effective(versions[cited]) > as_of:
+        return CheckResult(IN_FORCE, "fail", f"{_book(law)} {cited} 版本自 {effective(versions[cited])} 起施行，"
+                                             f"{as_of} 尚未施行（现行为 {current.version} 版本）", NOT_YET_IN_FORCE)
+    if cited < current.version:
+        return CheckResult(IN_FORCE, "fail", f"所引{_book(law)} {cited} 版本已被 {current.version} 版本取代"
+                                             f"（自 {effective(current)} 起施行），请按新版本核对条文", SUPERSEDED)
+    return CheckResult(IN_FORCE, "unchecked", f"所引{_book(law)} {cited} 版本比资料中现行的 {current.version} 版本更新，"
+                                              f"资料可能未更新", VERSION_NOT_AVAILABLE)
+
+
+def audit_currency(questions: Iterable[Mapping], index: LawIndex, as_of: dt.date) -> list[tuple[str, CheckResult]]:
+    """(ident, result) of the in-force check for every question that cites a law."""
+    repealed = repeals(index)
+    return [(str(q.get("ident", "")), check_in_force(str(q.get("law") or "").strip(), q.get("version"), index,
+                                                     as_of, repealed))
+            for q in questions if str(q.get("law") or "").strip()]
+
+
+# --------------------------------------------------------------------------
+# Study notes and cases: every law: link pinned, in force, opening the article the note means
+
+UNPINNED = "link not pinned"
+
+
+def _context_before(line: str, start: int) -> str:
+    """The words a link is attached to: from the start of its sentence (or the end of the link before it,
+    whose words are that link's claim) up to the link."""
+    head = line[:start]
+    cut = max([head.rfind(mark) + 1 for mark in "。！？；"] + [m.end() for m in LAW_LINK.finditer(head)])
+    text = _LIST_MARKER.sub("", head) if cut == 0 else head[cut:]
+    return _YEAR.sub("", text)  # "2021年修订的……": when the law was made is not a claim about the article
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:\d+[.、)）]|[-*+>])\s*")
+_YEAR = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
+
+
+_JOINED = re.compile(r"^[\s、，,和及与]*$")
+
+
+def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
+               repealed=None) -> list[tuple[str, CheckResult]]:
+    """Check every law: link of one note: pinned to a version, that version in force on ``as_of``, the article
+    there, and the figures the sentence states (五年, 三至七人…) in that article's text. Links written side by
+    side (第二十八条、第三十条) share one claim, checked against their articles together."""
+    repealed = repeals(index) if repealed is None else repealed
+    results = []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        ident = f"{name}:{number}"
+        groups: list[list] = []  # [(match, target, articles)], links side by side in one group
+        previous_end = None
+        for match in LAW_LINK.finditer(line):
+            target = parse_law_target(match.group(1))
+            if target is None:
+                results.append((ident, CheckResult("link_pinned", "fail", f"链接“{match.group(1)}”的版本不是日期",
+                                                   VERSION_WRONG)))
+                continue
+            if not target.pinned:
+                results.append((ident, CheckResult("link_pinned", "fail",
+                                                   f"链接“{match.group(1)}”没有注明版本（应写成 law:法规名称@YYYY-MM-DD#第X条）",
+                                                   UNPINNED)))
+                continue
+            if as_of is not None:
+                results.append((ident, check_in_force(target.law, target.version, index, as_of, repealed)))
+            law_version = index.versions(target.law).get(target.version)
+            articles = None
+            if law_version is not None and target.article:
+                article_result, articles = _check_articles(target.article, law_version)
+                results.append((ident, article_result))
+            start = line.rfind("[", 0, match.start() + 1)
+            joined = previous_end is not None and _JOINED.match(line[previous_end:start]) is not None
+            if joined and groups:
+                groups[-1].append((start, articles))
+            else:
+                groups.append([(start, articles)])
+            previous_end = match.end()
+        for group in groups:
+            if any(articles is None for _, articles in group):
+                continue
+            articles = [a for _, found in group for a in found]
+            figures = key_figures(_context_before(line, group[0][0]))
+            in_law = {f.value for article in articles for f in text_figures(article.text)}
+            missing = [f.text for f in figures if f.value not in in_law]
+            if missing:
+                label = "、".join(a.label for a in articles)
+                results.append((ident, CheckResult("figure_in_article", "fail",
+                                                   f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
+                                                   f"链接可能指向了别的条文", ARTICLE_WRONG)))
+    return results
+
+
+_SOURCE_RE = re.compile(r"《([^》]+)》[^《;；]*")
+_CN_DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def source_dates(markdown: str) -> dict[str, set[dt.date]]:
+    """Dates the ``sources:`` header gives per law (normalised title): the versions the note was written against."""
+    header = markdown.split("\n---", 1)[0] if markdown.startswith("---") else ""
+    found: dict[str, set[dt.date]] = {}
+    for line in header.splitlines():
+        if not line.startswith("sources:"):
+            continue
+        for match in _SOURCE_RE.finditer(line):
+            dates = {dt.date(int(y), int(m), int(d)) for y, m, d in _CN_DATE_RE.findall(match.group(0))}
+            found.setdefault(normalise_title(match.group(1)), set()).update(dates)
+    return found
+
+
+def pin_links(markdown: str, index: LawIndex, as_of: dt.date) -> tuple[str, list[str]]:
+    """Pin every unpinned law: link to the version the note was written against: the latest version held whose
+    date the ``sources:`` header names, else the version in force on ``as_of``. Returns the new text and the
+    links that could not be pinned (law not held). Pinned links are left alone, so running it again is a no-op."""
+    written_against = source_dates(markdown)
+    left = []
+
+    def pin(match):
+        target = parse_law_target(match.group(1))
+        if target is None or target.pinned:
+            return match.group(0)
+        versions = index.versions(target.law)
+        named = [v for v in versions if v in written_against.get(normalise_title(target.law), set())]
+        in_force = [v for v, law in versions.items() if effective(law) <= as_of]
+        chosen = max(named) if named else (max(in_force) if in_force else None)
+        if chosen is None:
+            left.append(match.group(1))
+            return match.group(0)
+        article = f"#{target.article}" if target.article else ""
+        return f"](law:{target.law}@{chosen.isoformat()}{article})"
+
+    return LAW_LINK.sub(pin, markdown), left

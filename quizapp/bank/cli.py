@@ -164,26 +164,70 @@ def shipped_questions(directory=None):
     return questions, rejected
 
 
+def shipped_values(directory=None) -> dict[str, list[dict]]:
+    """The importer's values of every valid shipped question, by bank file stem (for the balance figures)."""
+    found = {}
+    for path in services.shipped_files(directory):
+        try:
+            preview = importer.read_questions(path.read_bytes(), path.name)
+        except SpreadsheetError:
+            continue
+        found[path.stem] = [item.values for item in preview.accepted]
+    return found
+
+
+def note_files(directories) -> list[Path]:
+    return sorted(path for directory in directories if directory.is_dir() for path in directory.glob("*.md"))
+
+
 @bank_cli.command("audit")
 @click.option("--laws", "laws_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="官方法律文本目录（如 ../shared/laws）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对报告。")
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="内置题库目录（默认 question_bank/banks）。")
+@click.option("--notes", "note_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="学习资料目录，可写多次（默认 question_bank/materials 和 question_bank/cases）。")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="核对在该日期（YYYY-MM-DD）是否为现行版本；不填则不核对。")
 @click.option("--strict", is_flag=True, help="答案数字与条文不一致时也以非零状态退出。")
-def citation_audit_command(laws_dir, as_json, directory, strict):
-    """Check every shipped question's law citation against the official texts.
+def citation_audit_command(laws_dir, as_json, directory, note_dirs, as_of, strict):
+    """Check every shipped question's law citation against the official texts, the study notes' links,
+    and each bank's key balance.
 
-    Exits non-zero when a cited version or article does not exist, or a
-    shipped row cannot be read at all (with --strict, also on a figure mismatch).
+    Exits non-zero when a cited version or article does not exist, a shipped
+    row cannot be read at all, (with --as-of) a question or note cites a version
+    not in force on that date, a note link is unpinned or opens an article
+    without the figures the note states, or a bank's balance figures are out
+    of bounds (with --strict, also on a figure mismatch in a question).
     """
-    from . import citation_audit
+    from . import balance, citation_audit
 
+    index = citation_audit.build_index(laws_dir)
     questions, rejected = shipped_questions(directory)
-    report = citation_audit.audit_questions(questions, citation_audit.build_index(laws_dir))
+    report = citation_audit.audit_questions(questions, index)
+    day = as_of.date() if as_of else None
+    currency = citation_audit.audit_currency(questions, index, day) if day else []
+    repealed = citation_audit.repeals(index)
+    base = services.shipped_files(directory)[0].parent.parent if services.shipped_files(directory) else Path(".")
+    note_dirs = note_dirs or (base / "materials", base / "cases")
+    notes = [result for path in note_files(note_dirs)
+             for result in citation_audit.audit_note(path.name, path.read_text(encoding="utf-8"), index, day,
+                                                     repealed)]
+    banks = {stem: balance.measure(stem, values) for stem, values in shipped_values(directory).items()}
+    pooled = balance.measure("全部内置题库", [v for values in shipped_values(directory).values() for v in values])
+    currency_failed = [(ident, r) for ident, r in currency if r.status == "fail"]
+    notes_failed = [(ident, r) for ident, r in notes if r.status == "fail"]
+    balance_failed = [b for b in [*banks.values(), pooled] if b.problems]
     if as_json:
         data = json.loads(citation_audit.report_to_json(report))
         data["rejected_rows"] = [{"file": name, **problem.as_dict()} for name, problem in rejected]
+        data["as_of"] = day.isoformat() if day else None
+        data["currency"] = {"checked": len(currency), "failed": [{"ident": i, **r.__dict__} for i, r in currency_failed],
+                            "passed": sum(1 for _, r in currency if r.status == "pass")}
+        data["notes"] = {"links": len({i for i, _ in notes}), "failed": [{"ident": i, **r.__dict__}
+                                                                         for i, r in notes_failed]}
+        data["balance"] = [b.as_dict() for b in [*banks.values(), pooled]]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(citation_audit.report_to_text(report), nl=False)
@@ -191,6 +235,69 @@ def citation_audit_command(laws_dir, as_json, directory, strict):
             click.echo(f"\n无法读取的题目（{len(rejected)} 处，未核对）：")
             for name, problem in rejected:
                 click.echo(f"  {name} {problem}")
+        if day:
+            passed = sum(1 for _, r in currency if r.status == "pass")
+            click.echo(f"\n现行版本核对（{day}）：引用法律的题目 {len(currency)} 道，现行 {passed}，"
+                       f"不通过 {len(currency_failed)}，无法核对 {len(currency) - passed - len(currency_failed)}。")
+            for ident, result in currency_failed:
+                click.echo(f"  {ident}  {result.detail}")
+        click.echo(f"\n学习资料链接核对：检查 {len(notes)} 项，不通过 {len(notes_failed)}。")
+        for ident, result in notes_failed:
+            click.echo(f"  {ident}  {result.detail}")
+        click.echo("\n答案分布（4 选项单选答案字母；最长选项即答案的单选占比；多选/不定项错误选项位置）：")
+        for b in [*banks.values(), pooled]:
+            letters = " ".join(f"{k}{v:.0%}" for k, v in b.key_letters.items())
+            wrong = "；".join(f"{n}项 " + " ".join(f"{k}{v:.0%}" for k, v in shares.items())
+                             for n, shares in b.wrong_positions.items())
+            click.echo(f"  {b.name}：单选 {b.singles}（4 选项 {b.single4}：{letters or '—'}），最长即答案 "
+                       f"{b.longest_is_key:.0%}；{wrong or '无多选'}" + ("  ✗ " + "；".join(b.problems) if b.problems else ""))
     fatal = {"law_known", "version_exists", "article_exists"} | ({"figure_in_article"} if strict else set())
-    if rejected or any(result.check in fatal for _, result in report.failures):
+    if rejected or any(result.check in fatal for _, result in report.failures) or currency_failed or notes_failed \
+            or balance_failed:
         sys.exit(1)
+
+
+@bank_cli.command("rebalance")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="内置题库目录（默认 question_bank/banks）。")
+@click.option("--check", is_flag=True, help="只检查，不改写文件；需要调整时以非零状态退出。")
+def rebalance_command(directory, check):
+    """Reorder the options of shipped 单选/多选/不定项 so key letters and wrong-option positions are spread
+    evenly (rewriting the key). Deterministic: running it again changes nothing."""
+    from . import balance
+
+    total = 0
+    for path in services.shipped_files(directory):
+        changed = balance.rebalance_file(path, write=not check)
+        if changed:
+            click.echo(f"{path.name}：{'需调整' if check else '已调整'} {changed} 道")
+        total += changed
+    click.echo(f"共{'需调整' if check else '调整'} {total} 道。")
+    if check and total:
+        sys.exit(1)
+
+
+@bank_cli.command("pin-links")
+@click.option("--laws", "laws_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="官方法律文本目录（如 ../shared/laws）。")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="资料未注明所依据版本时，钉在该日期现行的版本上。")
+@click.option("--notes", "note_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="学习资料目录，可写多次（默认 question_bank/materials 和 question_bank/cases）。")
+def pin_links_command(laws_dir, as_of, note_dirs):
+    """Pin the unpinned law: links of the shipped notes to the version each note was written against."""
+    from . import citation_audit
+
+    index = citation_audit.build_index(laws_dir)
+    base = services.shipped_files()[0].parent.parent if services.shipped_files() else Path("question_bank")
+    total = 0
+    for path in note_files(note_dirs or (base / "materials", base / "cases")):
+        text = path.read_text(encoding="utf-8")
+        pinned, left = citation_audit.pin_links(text, index, as_of.date())
+        if pinned != text:
+            path.write_text(pinned, encoding="utf-8")
+            total += 1
+            click.echo(f"{path.name}：已注明版本")
+        for link in left:
+            click.echo(f"  {path.name}：资料中没有该法律的文本，未注明版本：{link}", err=True)
+    click.echo(f"共改写 {total} 个文件。")

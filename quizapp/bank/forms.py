@@ -29,6 +29,7 @@ class QuestionForm(FlaskForm):
     version = StringField("法规版本", render_kw={"placeholder": "如：2018-03-11"})
     tags = StringField("标签", render_kw={"placeholder": "多个标签用分号隔开"})
     score = StringField("分值（组卷参考，可不填）", render_kw={"inputmode": "decimal"})
+    variant_group = StringField("变式组", render_kw={"placeholder": "考同一知识点的题填同一名称，如 xianfa-xuanju-18"})
     submit = SubmitField("保存")
 
 

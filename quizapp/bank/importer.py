@@ -20,7 +20,7 @@ from ..common.uploads import sha256_hex
 from ..extensions import db
 from . import qtypes
 from .models import Bank, ImportRecord, Question
-from .rows import REQUIRED, SYNONYMS, column_label, parse_record
+from .rows import REQUIRED, SYNONYMS, column_label, group_cases, parse_record
 
 # Sheets of our own template (and of most county templates) that explain rather than hold questions.
 INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导入说明"}
@@ -82,7 +82,7 @@ class ImportPreview:
     @property
     def by_type(self) -> dict[str, int]:
         counts = Counter(item.values["qtype"] for item in self.accepted)
-        return {code: counts.get(code, 0) for code in qtypes.REGISTRY}
+        return {code: counts[code] for code in qtypes.REGISTRY if counts[code]}
 
     def sample(self, per_type=SAMPLE_PER_TYPE) -> list[Accepted]:
         """A few accepted questions of each type, in file order, to show as a cadre will see them."""
@@ -122,7 +122,8 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
         labelled = replace(problem, column=column_label(problem.column))
         limit_rows.setdefault((problem.sheet, problem.row), []).append(labelled)
 
-    seen: dict[str, tuple[str, int]] = {}
+    valid: list[tuple[str, int, dict]] = []
+    broken: set[str] = set()  # cases with a rejected sub-question: the whole case waits for the fix
     for table in tables:
         if table.unknown_headers:
             preview.notes.append(f"工作表“{table.sheet}”中无法识别的列已忽略：{'、'.join(table.unknown_headers)}。")
@@ -140,13 +141,26 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
             problems_here += [RowProblem(table.sheet, row, column_label(key), message) for key, message in problems]
             if problems_here:
                 preview.problems += problems_here
+                if (record.get("case_id") or "").strip():
+                    broken.add(record["case_id"].strip())
                 continue
-            earlier = seen.get(values["fingerprint"])
-            if earlier:
-                preview.duplicates.append(Duplicate(table.sheet, row, values["stem"], same_as=earlier))
-                continue
-            seen[values["fingerprint"]] = (table.sheet, row)
-            preview.accepted.append(Accepted(table.sheet, row, values))
+            valid.append((table.sheet, row, values))
+    # 案例分析 groups span rows: checked, and given their case text, before duplicates are looked for.
+    group_problems = group_cases(valid, broken)
+    if group_problems:
+        preview.problems += [RowProblem(sheet, row, column_label(key), message)
+                             for sheet, row, key, message in group_problems]
+        refused = {(sheet, row) for sheet, row, _, _ in group_problems}
+        bad_cases = {values["case_id"] for sheet, row, values in valid if (sheet, row) in refused}
+        valid = [item for item in valid if (item[0], item[1]) not in refused and item[2]["case_id"] not in bad_cases]
+    seen: dict[str, tuple[str, int]] = {}
+    for sheet, row, values in valid:
+        earlier = seen.get(values["fingerprint"])
+        if earlier:
+            preview.duplicates.append(Duplicate(sheet, row, values["stem"], same_as=earlier))
+            continue
+        seen[values["fingerprint"]] = (sheet, row)
+        preview.accepted.append(Accepted(sheet, row, values))
     if preview.total == 0:
         raise SpreadsheetError("文件只有表头，没有试题。")
     return preview

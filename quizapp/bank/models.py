@@ -75,6 +75,8 @@ class Question(db.Model):
         sa.Index("ix_questions_bank_status_type", "bank_id", "status", "qtype"),
         sa.Index("ix_questions_category", "category"),
         sa.Index("ix_questions_law", "law_name"),
+        sa.Index("ix_questions_bank_case", "bank_id", "case_id"),
+        sa.Index("ix_questions_variant_group", "variant_group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +93,11 @@ class Question(db.Model):
     law_version: Mapped[date | None] = mapped_column(sa.Date)
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
     score_hint: Mapped[float | None]
+    # 案例分析: sub-questions of one case share case_id (unique within the bank) and carry its text.
+    case_id: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    case_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Questions testing the same fact share a variant group: a paper or session takes at most one.
+    variant_group: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="active", server_default="active")
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -124,6 +131,11 @@ class Question(db.Model):
     def answer_label(self):
         """The key for people: "B", "ABD" or "正确"."""
         return self.type.answer_label(self.answer, self.options or [])
+
+    @property
+    def draw_unit(self) -> str:
+        """What draws treat as one: the case group, else the question itself."""
+        return f"case:{self.bank_id}:{self.case_id}" if self.case_id else f"q:{self.id}"
 
     @property
     def difficulty_label(self):

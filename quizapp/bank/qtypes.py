@@ -6,6 +6,7 @@ has the two fixed options 正确 (A) and 错误 (B).
 """
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 
@@ -46,6 +47,40 @@ def normalise_letters(value: str) -> str:
     return "".join(sorted(letters))
 
 
+# ---------------------------------------------------------------- shown order of options
+
+def shuffle_options(options: list[str], key: str, rng, *, shuffle: bool):
+    """(displayed options, option map, key in displayed letters).
+
+    The option map is a string whose i-th letter is the bank letter shown at
+    displayed position i ("CAB": displayed A is bank C), so statistics and
+    regrades can always return to the bank's letters.
+    """
+    order = list(range(len(options)))
+    if shuffle:
+        rng.shuffle(order)
+    displayed = [options[i] for i in order]
+    option_map = "".join(LETTERS[i] for i in order)
+    shown_key = "".join(sorted(LETTERS[option_map.index(letter)] for letter in key if letter in option_map))
+    return displayed, option_map, shown_key
+
+
+def to_bank_letters(response: str, option_map: str) -> str:
+    """A response in displayed letters, rewritten in the bank's letters."""
+    return "".join(sorted(option_map[LETTERS.index(ch)] for ch in response or ""
+                          if ch in LETTERS and LETTERS.index(ch) < len(option_map)))
+
+
+def to_displayed_letters(bank_key: str, option_map: str) -> str:
+    """A key in the bank's letters, rewritten in displayed letters (for a regrade after a key correction)."""
+    return "".join(sorted(LETTERS[option_map.index(ch)] for ch in bank_key or "" if ch in option_map))
+
+
+def shown_order(question_type, options: list[str], key: str, seed: str):
+    """shuffle_options with a seeded order: the same (session, position) always shows the same order."""
+    return shuffle_options(options, key, random.Random(seed), shuffle=question_type.shuffles_options)
+
+
 class QuestionType:
     code = ""
     label = ""
@@ -55,6 +90,21 @@ class QuestionType:
     min_options = 2
     max_options = 8
     has_fixed_options = False
+    # The answer is a set of options (checkboxes), not one (radio buttons).
+    several = False
+    # Exams and practice may show the options in another order (判断's 正确/错误 stay put).
+    shuffles_options = True
+    # May be a sub-question of a 案例分析 group (docs/content-format.md).
+    in_case_groups = True
+    # What the bank's balance figures look at: "letters" (key-letter spread), "wrong_positions" or "".
+    balance = ""
+    # How the rules of a paper and the attempt page explain scoring; empty when nothing needs saying.
+    scoring_note = ""
+
+    @property
+    def fragment(self) -> str:
+        """The template fragment that renders this type's answer controls."""
+        return f"_qtypes/{self.code}.html"
 
     def prepare_options(self, options: list[str]) -> tuple[list[str], list[str]]:
         """The options to store for what the file filled in, and problems with them."""
@@ -102,6 +152,7 @@ class QuestionType:
 class SingleChoice(QuestionType):
     code, label, short_label = "single", "单选题", "单选"
     aliases = ("单项选择", "单项选择题", "单择题", "单选择题", "single")
+    balance = "letters"
 
     def key_problems(self, options, key):
         problems = super().key_problems(options, key)
@@ -118,6 +169,9 @@ class MultipleChoice(QuestionType):
     code, label, short_label = "multiple", "多选题", "多选"
     aliases = ("多项选择", "多项选择题", "多择题", "多选择题", "multiple")
     min_options = 3
+    several = True
+    balance = "wrong_positions"
+    scoring_note = "请选出全部正确选项，少选、多选均不得分。"
 
     def key_hint(self):
         return "应填两个或以上的选项字母，如 ABD"
@@ -139,11 +193,41 @@ class MultipleChoice(QuestionType):
         return 0.0
 
 
+class Indefinite(QuestionType):
+    """不定项: one or more options are correct and the stem does not say how many.
+
+    Scoring (docs/api.md): full marks for exactly the key, half for a correct
+    subset (少选), nothing when any wrong option is chosen — whatever the
+    exam's 多选 setting, since a cadre cannot know the key has several letters.
+    """
+
+    code, label, short_label = "indefinite", "不定项选择题", "不定项"
+    aliases = ("不定项选择", "不定项选择题", "不定选择题", "不定项题", "indefinite")
+    min_options = 3
+    several = True
+    balance = "wrong_positions"
+    scoring_note = "正确选项可能有一个或多个；全部选对得满分，少选且所选均正确得一半分，选错不得分。"
+
+    def key_hint(self):
+        return "应填一个或多个选项字母，如 B 或 ACD"
+
+    def grade(self, key, response, points, *, partial=False):
+        if not response:
+            return 0.0
+        if response == key:
+            return float(points)
+        if set(response) < set(key):
+            return float(points) / 2
+        return 0.0
+
+
 class TrueFalse(QuestionType):
     code, label, short_label = "judge", "判断题", "判断"
     aliases = ("是非题", "是非", "对错题", "正误题", "判断正误", "judge", "true/false")
     min_options = max_options = 2
     has_fixed_options = True
+    shuffles_options = False
+    in_case_groups = False
 
     def prepare_options(self, options):
         """Nothing filled, or the two truth words in either order (问卷星 writes 对/错): the fixed pair."""
@@ -188,7 +272,8 @@ class TrueFalse(QuestionType):
         return letters if letters in ("A", "B") else ""
 
 
-REGISTRY: dict[str, QuestionType] = {t.code: t for t in (SingleChoice(), MultipleChoice(), TrueFalse())}
+# Registry order is section order on a paper: 单选, 多选, 不定项, 判断.
+REGISTRY: dict[str, QuestionType] = {t.code: t for t in (SingleChoice(), MultipleChoice(), Indefinite(), TrueFalse())}
 TYPE_LABELS = {code: t.label for code, t in REGISTRY.items()}
 SHORT_LABELS = {code: t.short_label for code, t in REGISTRY.items()}
 _BY_NAME = {fold(name): t for t in REGISTRY.values() for name in (t.label, t.short_label, *t.aliases)}

@@ -18,11 +18,11 @@ from .qtypes import LETTERS
 
 # The layout of the template, of exports and of the shipped banks (docs/content-format.md).
 COLUMNS = ["题型", "题干", *[f"选项{letter}" for letter in LETTERS], "答案", "解析", "难度", "分类", "法律依据",
-           "条款", "法规版本", "标签"]
+           "条款", "法规版本", "标签", "案例编号", "案例材料", "变式组"]
 SCORE_COLUMN = "分值"
 OPTION_KEYS = [f"opt_{letter}" for letter in LETTERS]
 KEYS = ["qtype", "stem", *OPTION_KEYS, "answer", "explanation", "difficulty", "category", "law", "article",
-        "version", "tags"]
+        "version", "tags", "case_id", "case_text", "variant_group"]
 
 _CHINESE_NUMERALS = "一二三四五六七八"
 _SYNONYMS = {
@@ -37,6 +37,9 @@ _SYNONYMS = {
     "article": ["条款", "条文", "法条", "条款号"],
     "version": ["法规版本", "版本", "版本日期", "法规版本日期"],
     "tags": ["标签", "关键词"],
+    "case_id": ["案例编号", "案例号", "材料编号", "案例分析编号"],
+    "case_text": ["案例材料", "案例", "材料", "案例内容", "材料内容"],
+    "variant_group": ["变式组", "变式", "同题组"],
     "score": ["分值", "分数"],
 }
 for _i, _letter in enumerate(LETTERS):
@@ -62,6 +65,10 @@ MAX_LAW = 100
 MAX_ARTICLE = 100
 MAX_TAGS = 10
 MAX_TAG = 30
+MAX_CASE_ID = 40
+MAX_CASE_TEXT = 3000
+MAX_VARIANT_GROUP = 60
+CASE_SIZE = (2, 5)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
@@ -107,10 +114,16 @@ def fold_text(text: str) -> str:
     return fold_texts([text or ""])[0]
 
 
-def fingerprint(qtype: str, stem: str, options: list[str], *, folded: list[str] | None = None) -> str:
-    """SHA-256 of type, folded stem and folded options in sorted order (option order does not matter)."""
+def fingerprint(qtype: str, stem: str, options: list[str], *, folded: list[str] | None = None,
+                case_text: str = "") -> str:
+    """SHA-256 of type, folded stem and folded options in sorted order (option order does not matter).
+
+    A 案例分析 sub-question adds its case text: "本案中，……（ ）。" under two cases is two questions.
+    """
     folded = folded if folded is not None else fold_texts([stem, *options])
     parts = [qtype, folded[0], *sorted(folded[1:])]
+    if case_text:
+        parts.append("case:" + fold_text(case_text))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -349,14 +362,68 @@ def parse_record(record: dict[str, str], *, default_type: qtypes.QuestionType | 
     if len(explanation) > MAX_EXPLANATION:
         problems.append(("explanation", f"解析超过 {MAX_EXPLANATION} 个字符"))
 
+    case_id, case_text, variant_group = get("case_id", ""), get("case_text", ""), get("variant_group", "")
+    if len(case_id) > MAX_CASE_ID:
+        problems.append(("case_id", f"案例编号超过 {MAX_CASE_ID} 个字符"))
+    if case_text and not case_id:
+        problems.append(("case_text", "填写了案例材料，但没有填写案例编号"))
+    if len(case_text) > MAX_CASE_TEXT:
+        problems.append(("case_text", f"案例材料超过 {MAX_CASE_TEXT} 个字符"))
+    if case_id and qtype is not None and not qtype.in_case_groups:
+        problems.append(("qtype", f"案例分析的小题不能是{qtype.label}（可用单选、多选、不定项）"))
+    if len(variant_group) > MAX_VARIANT_GROUP:
+        problems.append(("variant_group", f"变式组超过 {MAX_VARIANT_GROUP} 个字符"))
+
     if problems:
         return None, problems
     return {
         "qtype": qtype.code, "stem": stem, "options": options, "answer": key, "explanation": explanation,
         "difficulty": difficulty, "category": category, "law_name": law, "law_article": article,
         "law_version": version, "tags": list(tags), "score_hint": score,
-        "fingerprint": fingerprint(qtype.code, stem, options, folded=folded),
+        "case_id": case_id, "case_text": case_text, "variant_group": variant_group,
+        "fingerprint": fingerprint(qtype.code, stem, options, folded=folded, case_text=case_text),
     }, []
+
+
+def group_cases(rows: list[tuple[str, int, dict]], broken: set[str] = frozenset()) -> list[tuple[str, int, str, str]]:
+    """Check the 案例分析 groups of one file's accepted rows and give every sub-question its case text.
+
+    ``rows`` are (sheet, row number, values) in file order; a group is 2–5
+    consecutive rows with one 案例编号, the material on its first row (a later
+    row may repeat it). Fingerprints are recomputed with the case text.
+    A case named in ``broken`` (one of its rows was rejected) is refused whole.
+    Returns problems as (sheet, row, column key, message); the values are changed in place.
+    """
+    problems = []
+    groups: dict[str, list[tuple[str, int, dict]]] = {}
+    previous = None
+    for sheet, row, values in rows:
+        case_id = values.get("case_id") or ""
+        if case_id:
+            if case_id in groups and previous != case_id:
+                problems.append((sheet, row, "case_id", f"案例编号“{case_id}”的小题应当连续排列（前面已有该编号，中间隔了其他试题）"))
+            groups.setdefault(case_id, []).append((sheet, row, values))
+        previous = case_id
+    for case_id, members in groups.items():
+        if case_id in broken:
+            problems += [(sheet, row, "case_id", f"案例“{case_id}”中有小题出错，整组未导入")
+                         for sheet, row, _ in members]
+            continue
+        sheet, row, first = members[0]
+        text = first.get("case_text") or ""
+        if not text:
+            problems.append((sheet, row, "case_text", f"案例“{case_id}”的第一行应填写案例材料"))
+        for other_sheet, other_row, values in members[1:]:
+            if values.get("case_text") and values["case_text"] != text:
+                problems.append((other_sheet, other_row, "case_text",
+                                 f"案例“{case_id}”的案例材料只填在第一行（这一行与第一行不同）"))
+        low, high = CASE_SIZE
+        if not low <= len(members) <= high:
+            problems.append((sheet, row, "case_id", f"案例“{case_id}”有 {len(members)} 道小题，应为 {low} 到 {high} 道"))
+        for _, _, values in members:
+            values["case_text"] = text
+            values["fingerprint"] = fingerprint(values["qtype"], values["stem"], values["options"], case_text=text)
+    return problems
 
 
 def _infer_type(answer_text, options):
@@ -368,8 +435,11 @@ def _infer_type(answer_text, options):
     return qtypes.get("single" if len(letters) == 1 else "multiple")
 
 
-def to_row(question, *, with_score=False) -> list:
-    """A question (model or values dict) as a row of COLUMNS; import reads it back to the same question."""
+def to_row(question, *, with_score=False, first_in_case=True) -> list:
+    """A question (model or values dict) as a row of COLUMNS; import reads it back to the same question.
+
+    The case text is written on the first row of a 案例分析 group only (``first_in_case``).
+    """
     get = (lambda name: question[name]) if isinstance(question, dict) else (lambda name: getattr(question, name))
     qtype = qtypes.get(get("qtype"))
     options = list(get("options") or [])
@@ -379,10 +449,29 @@ def to_row(question, *, with_score=False) -> list:
     row += [qtype.key_text(get("answer")), get("explanation") or "", DIFFICULTY_TEXT.get(get("difficulty"), "中"),
             get("category") or "", get("law_name") or "", get("law_article") or "",
             version.isoformat() if version else "", ";".join(get("tags") or [])]
+    case_id = _optional(get, "case_id")
+    row += [case_id, _optional(get, "case_text") if case_id and first_in_case else "", _optional(get, "variant_group")]
     if with_score:
         score = get("score_hint")
         row.append("" if score is None else (int(score) if float(score).is_integer() else score))
     return row
+
+
+def _optional(get, name):
+    try:
+        return get(name) or ""
+    except (KeyError, AttributeError):
+        return ""
+
+
+def case_starts(questions) -> list[bool]:
+    """For export: True where a row is not a later sub-question of the case on the row before."""
+    flags, previous = [], None
+    for question in questions:
+        case = getattr(question, "case_id", "") or ""
+        flags.append(not case or case != previous)
+        previous = case
+    return flags
 
 
 def header_row(with_score=False):

@@ -17,7 +17,7 @@ from ..common.text import is_single_line, single_line_message
 from ..extensions import db
 from . import importer, qtypes
 from .models import DIFFICULTIES, STATUSES, Bank, ImportRecord, Question
-from .rows import COLUMNS, DIFFICULTY_TEXT, LETTERS, header_row, parse_record, to_row
+from .rows import COLUMNS, DIFFICULTY_TEXT, LETTERS, case_starts, header_row, parse_record, to_row
 
 
 
@@ -144,7 +144,7 @@ class BankCounts:
 
 def bank_counts(bank_ids) -> dict[int, BankCounts]:
     """Active questions by type and by top-level category, and retired ones, per bank (two grouped queries)."""
-    counts = {bank_id: BankCounts(by_type=dict.fromkeys(qtypes.REGISTRY, 0)) for bank_id in bank_ids}
+    counts = {bank_id: BankCounts() for bank_id in bank_ids}
     if not bank_ids:
         return counts
     for bank_id, qtype, status, n in db.session.execute(
@@ -246,7 +246,7 @@ def filtered_questions(bank: Bank, args) -> sa.Select:
 # ---------------------------------------------------------------- questions
 
 QUESTION_FIELDS = ["qtype", "stem", *[f"opt_{letter}" for letter in LETTERS], "answer", "explanation", "difficulty",
-                   "category", "law", "article", "version", "tags", "score"]
+                   "category", "law", "article", "version", "tags", "score", "variant_group"]
 
 
 def question_record(question: Question) -> dict[str, str]:
@@ -256,15 +256,21 @@ def question_record(question: Question) -> dict[str, str]:
     record_ = {"qtype": question.qtype, "stem": question.stem, "answer": cells["答案"],
                "explanation": question.explanation, "difficulty": question.difficulty,
                "category": question.category, "law": question.law_name, "article": question.law_article,
-               "version": cells["法规版本"], "tags": cells["标签"], "score": str(cells["分值"])}
+               "version": cells["法规版本"], "tags": cells["标签"], "score": str(cells["分值"]),
+               "variant_group": question.variant_group or ""}
     for i, letter in enumerate(LETTERS):
         record_[f"opt_{letter}"] = cells[COLUMNS[2 + i]]
     return record_
 
 
-def _parse_form_record(values: dict) -> dict:
-    """Form values (type and difficulty as codes) through the very rules an imported row meets."""
+def _parse_form_record(values: dict, case: Question | None = None) -> dict:
+    """Form values (type and difficulty as codes) through the very rules an imported row meets.
+
+    The form does not edit 案例分析 membership: an edited sub-question keeps ``case``'s id and text.
+    """
     cells = {key: "" if values.get(key) is None else str(values.get(key)) for key in QUESTION_FIELDS}
+    if case is not None and case.case_id:
+        cells["case_id"], cells["case_text"] = case.case_id, case.case_text
     if cells["qtype"] in qtypes.REGISTRY:
         cells["qtype"] = qtypes.get(cells["qtype"]).short_label
     cells["difficulty"] = DIFFICULTY_TEXT.get(cells["difficulty"], cells["difficulty"])
@@ -282,7 +288,7 @@ def _duplicate_of(bank_id, fingerprint_, exclude_id=None):
 
 
 _AUDITED = ("qtype", "stem", "options", "answer", "explanation", "difficulty", "category", "law_name",
-            "law_article", "law_version", "tags", "score_hint")
+            "law_article", "law_version", "tags", "score_hint", "variant_group")
 
 
 def create_question(actor, bank: Bank, values: dict) -> Question:
@@ -302,7 +308,7 @@ def update_question(actor, question: Question, values: dict):
 
     Papers already taken keep their own copy of text and key, so nothing here reaches back into them.
     """
-    parsed = _parse_form_record(values)
+    parsed = _parse_form_record(values, case=question)
     existing = _duplicate_of(question.bank_id, parsed["fingerprint"], exclude_id=question.id)
     if existing:
         raise ServiceError([("stem", f"修改后与题库中的试题（编号 {existing}）相同。")])
@@ -332,14 +338,15 @@ def set_question_status(actor, question: Question, status: str):
 
 # ---------------------------------------------------------------- files
 
-COLUMN_WIDTHS = [8, 50, *[18] * len(LETTERS), 8, 40, 6, 18, 26, 14, 12, 16]
+COLUMN_WIDTHS = [8, 50, *[18] * len(LETTERS), 8, 40, 6, 18, 26, 14, 12, 16, 10, 50, 16]
 
 
 def export_bytes(questions) -> bytes:
     """Questions as an .xlsx in the import layout (分值 added only when some question has one)."""
     questions = list(questions)
     with_score = any(question.score_hint is not None for question in questions)
-    rows = [header_row(with_score)] + [to_row(question, with_score=with_score) for question in questions]
+    rows = [header_row(with_score)] + [to_row(question, with_score=with_score, first_in_case=first)
+                                       for question, first in zip(questions, case_starts(questions))]
     widths = COLUMN_WIDTHS + ([6] if with_score else [])
     return write_xlsx({"试题": rows}, column_widths={"试题": widths})
 
@@ -354,15 +361,24 @@ TEMPLATE_EXAMPLES = [
     ["判断", "每年12月4日为国家宪法日。", "", "", "", "", "", "", "", "", "正确",
      "全国人大常委会2014年决定将12月4日设立为国家宪法日。", "易", "宪法/宪法实施",
      "《全国人民代表大会常务委员会关于设立国家宪法日的决定》", "", "2014-11-01", "国家宪法日"],
+    ["不定项", "本案中，对牧民扎西与多吉的草场边界争议，可以采取的做法有（ ）。", "申请村人民调解委员会调解",
+     "由乡人民政府处理", "双方协商解决", "由村委会直接收回草场", "", "", "", "", "ABC",
+     "草原所有权、使用权争议由当事人协商解决；协商不成的，由人民政府处理；也可以申请人民调解。", "中",
+     "法律法规/生态保护", "《中华人民共和国草原法》", "第十六条", "2021-04-29", "案例分析", "CY-01",
+     "牧民扎西与邻村牧民多吉因草场界线发生争执，界桩多年前已被雪灾冲毁，双方各执一份承包合同。", "caoyuan-zhengyi"],
+    ["单选", "本案中，双方如对乡人民政府的处理决定不服，可以（ ）。", "向上一级人民政府申请复议",
+     "依法向人民法院起诉", "要求村委会重新划界", "自行拆除对方围栏", "", "", "", "", "B",
+     "对人民政府的处理决定不服的，可以依法向人民法院起诉。", "中", "法律法规/生态保护",
+     "《中华人民共和国草原法》", "第十六条", "2021-04-29", "案例分析", "CY-01", "", ""],
 ]
 
 TEMPLATE_NOTES = [
     ["栏目", "是否必填", "说明"],
-    ["题型", "必填", "单选、多选或判断（也可写 单选题、单项选择、多项选择、是非题 等）。"],
+    ["题型", "必填", "单选、多选、不定项或判断（也可写 单选题、单项选择、多项选择、不定项选择、是非题 等）。"],
     ["题干", "必填", f"试题内容，不超过 {1000} 个字。选择题一般以“（ ）。”结尾。"],
     ["选项A—选项H", "选择题必填", "单选至少 2 个、多选至少 3 个选项，从 A 开始连续填写，中间不能留空；"
                               "也可以把全部选项写在“选项A”一格里，如“A.xxx B.xxx C.xxx”。判断题不填。"],
-    ["答案", "必填", "单选填一个字母，如 B；多选填两个或以上字母，如 ABD（A,B,D、A、B、D 也可以）；"
+    ["答案", "必填", "单选填一个字母，如 B；多选填两个或以上字母，如 ABD（A,B,D、A、B、D 也可以）；不定项填一个或多个字母；"
                    "判断填“正确”或“错误”（对/错、√/×、T/F 也可以）。"],
     ["解析", "选填", "用通俗的话讲清楚依据和道理，考后供干部查看。"],
     ["难度", "选填", "易、中或难，不填视为“中”。"],
@@ -371,6 +387,10 @@ TEMPLATE_NOTES = [
     ["条款", "选填", "如：第三十三条；多条写作 第十条、第十一条。"],
     ["法规版本", "选填", "所依据的法律版本（最近一次修改通过）日期，如 2018-03-11。"],
     ["标签", "选填", "多个标签用分号隔开，如：应知应会;国家宪法日。"],
+    ["案例编号", "选填", "案例分析题：同一案例的 2—5 道小题连续排列，填同一编号（如 CY-01）；小题可以是单选、多选或不定项，不能是判断。"],
+    ["案例材料", "选填", "案例的材料（案情），只填在该案例的第一行。"],
+    ["变式组", "选填", "考同一知识点的几道题填同一名称（如 xianfa-xuanju-18），一套试卷、一次练习最多抽其中一道。"],
+    ["不定项", "", "不定项选择题的正确答案可能是一个或多个字母（如 B 或 ACD）；全部选对得满分，少选且所选均正确得一半分，选错不得分。"],
     ["分值", "选填", "可增加“分值”列，仅作组卷参考。"],
     ["说明", "", "表头上方可以有标题行；可以有多个工作表（本“填写说明”和“示例”工作表不会导入）。"
                "导入前系统会先预检并列出每一处错误，确认后才写入；与题库中已有试题相同的题会自动跳过。"],

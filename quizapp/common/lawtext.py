@@ -42,6 +42,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -584,7 +585,11 @@ def _history_events(entries: list[str]) -> list[HistoryEvent]:
         m = _DATE_RE.search(entry)
         date = _parse_date(m) if m else None
         if date:
-            events.append(HistoryEvent(date, _event_actions(entry[m.start():]), entry))
+            actions = _event_actions(entry[m.start():])
+            # "施行日期：2026年1月1日": the label before the date says what it is.
+            if "effective" not in actions and ("施行" in entry[:m.start()] or "实施" in entry[:m.start()]):
+                actions += ("effective",)
+            events.append(HistoryEvent(date, actions, entry))
     return events
 
 
@@ -946,3 +951,47 @@ def parse_law_text(text: str) -> ParsedLaw:
         notes=header.notes + body.notes,
         is_amendment=amendment,
     )
+
+
+# --------------------------------------------------------------------------
+# law: links in study notes and cases
+
+LAW_LINK = re.compile(r"\]\((law:[^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class LawTarget:
+    """``law:中华人民共和国村民委员会组织法@2025-10-28#第十四条``: law, pinned version (or None), article."""
+
+    law: str
+    version: dt.date | None
+    article: str
+
+    @property
+    def pinned(self) -> bool:
+        return self.version is not None
+
+
+def parse_law_target(target: str) -> LawTarget | None:
+    """The parts of a ``law:`` link target (percent-escapes undone); None when the pin is not a date."""
+    body = unquote(target.strip())
+    if body.lower().startswith("law:"):
+        body = body[4:]
+    name, _, article = body.partition("#")
+    name, at, pin = name.partition("@")
+    version = None
+    if at:
+        try:
+            version = dt.date.fromisoformat(pin.strip())
+        except ValueError:
+            return None
+    return LawTarget(name.strip().strip("《》"), version, article.strip())
+
+
+def law_links(markdown: str) -> list[tuple[str, LawTarget | None, int]]:
+    """Every ``law:`` link of a Markdown text: (link text's target as written, parsed target, line number)."""
+    found = []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        for match in LAW_LINK.finditer(line):
+            found.append((match.group(1), parse_law_target(match.group(1)), number))
+    return found

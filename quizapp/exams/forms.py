@@ -7,7 +7,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import CATEGORIES, RANKS
 from ..bank.models import DIFFICULTIES
-from ..bank.qtypes import LETTERS, TYPE_LABELS
+from ..bank.qtypes import LETTERS, REGISTRY
+from ..bank.units import CASE, RULE_KINDS
 from .models import COUNTING, KINDS, MULTI_SCORING, PAPER_MODES, REVIEW_POLICIES
 from .setting_rules import DESCRIPTION_MAX, TITLE_MAX
 
@@ -67,14 +68,17 @@ class VariantForm(FlaskForm):
     mode = RadioField("组卷方式", choices=list(PAPER_MODES.items()), default="blueprint")
     match_categories = CheckboxListField("适用人员类别", choices=list(CATEGORIES.items()))
     match_ranks = CheckboxListField("适用职级", choices=list(RANKS.items()))
-    points_single = FloatField("单选题每题分值", validators=[Optional()])
-    points_multiple = FloatField("多选题每题分值", validators=[Optional()])
-    points_judge = FloatField("判断题每题分值", validators=[Optional()])
     submit = SubmitField("保存试卷设置")
 
 
+# One points field per registered type ("points_single" …), so a new type needs no edit here.
+for _code, _label in RULE_KINDS.items():
+    setattr(VariantForm, f"points_{_code}", FloatField(f"{_label}{'每组' if _code == CASE else '每题'}分值",
+                                                       validators=[Optional()]))
+
+
 class RuleForm(FlaskForm):
-    qtype = SelectField("题型", choices=list(TYPE_LABELS.items()))
+    qtype = SelectField("题型", choices=list(RULE_KINDS.items()))
     count = IntegerField("题量", validators=[InputRequired("请填写题量。"), NumberRange(1, 200, "题量应在 1 到 200 之间。")])
     bank_id = SelectField("题库", coerce=int, default=0)
     category = StringField("分类（含下级分类，可不填）", validators=[Optional(), Length(max=200)])
@@ -130,7 +134,7 @@ def answer_page_form(items):
 
     for item in items:
         choices = [(LETTERS[i], text) for i, text in enumerate(item.options or [])]
-        if item.qtype == "multiple":
+        if REGISTRY[item.qtype].several:
             field = CheckboxListField(f"第 {item.position} 题", choices=choices, validate_choice=False,
                                       default=list(item.response or ""))
         else:

@@ -12,7 +12,7 @@ from flask import current_app
 
 from ..audit.services import record
 from ..bank.models import Question
-from ..bank.qtypes import LETTERS, REGISTRY
+from ..bank.qtypes import LETTERS, REGISTRY, shuffle_options, to_bank_letters, to_displayed_letters  # noqa: F401
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
@@ -29,33 +29,6 @@ def deadline_for(started: datetime, limit_minutes: int, close_at: datetime, extr
 def accepts_saves(now: datetime, deadline: datetime, grace_seconds: float) -> bool:
     """Saves are taken up to the deadline plus a short grace for network lag."""
     return now <= deadline + timedelta(seconds=grace_seconds)
-
-
-def shuffle_options(options: list[str], key: str, rng, *, shuffle: bool):
-    """(displayed options, option map, key in displayed letters).
-
-    The option map is a string whose i-th letter is the bank letter shown at
-    displayed position i ("CAB": displayed A is bank C), so statistics and
-    regrades can always return to the bank's letters.
-    """
-    order = list(range(len(options)))
-    if shuffle:
-        rng.shuffle(order)
-    displayed = [options[i] for i in order]
-    option_map = "".join(LETTERS[i] for i in order)
-    shown_key = "".join(sorted(LETTERS[option_map.index(letter)] for letter in key if letter in option_map))
-    return displayed, option_map, shown_key
-
-
-def to_bank_letters(response: str, option_map: str) -> str:
-    """A response in displayed letters, rewritten in the bank's letters."""
-    return "".join(sorted(option_map[LETTERS.index(ch)] for ch in response or ""
-                          if ch in LETTERS and LETTERS.index(ch) < len(option_map)))
-
-
-def to_displayed_letters(bank_key: str, option_map: str) -> str:
-    """A key in the bank's letters, rewritten in displayed letters (for a regrade after a key correction)."""
-    return "".join(sorted(LETTERS[option_map.index(ch)] for ch in bank_key or "" if ch in option_map))
 
 
 def grade_item(qtype: str, key: str, response: str, points: float, *, partial: bool) -> tuple[float, bool]:

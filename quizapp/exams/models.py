@@ -295,6 +295,8 @@ class AttemptItem(db.Model):
     question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questions.id", ondelete="SET NULL"))
     qtype: Mapped[str] = mapped_column(sa.String(10))
     stem: Mapped[str] = mapped_column(sa.Text)
+    # The 案例分析 material, frozen with the paper; the same text on each sub-question of one case.
+    case_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     options: Mapped[list] = mapped_column(sa.JSON, default=list)  # texts in displayed order
     option_map: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")  # displayed i -> bank letter
     key: Mapped[str] = mapped_column(sa.String(8))  # displayed letters

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from ..accounts.models import CATEGORIES, RANKS
 from ..audit.services import record
 from ..bank.models import DIFFICULTIES, Bank, Question
-from ..bank.qtypes import REGISTRY, TYPE_LABELS
+from ..bank.qtypes import REGISTRY
+from ..bank.units import CASE, RULE_KINDS, DrawUnit, distinct_count, group_units, pick_units
 from ..common.errors import ServiceError
 from ..extensions import db
 from . import grading
@@ -31,9 +32,11 @@ def usable_banks_stmt(exam):
 
 
 def _candidates_stmt(exam, qtype, *, bank_id=None, category="", law_name="", difficulty=""):
+    """Active questions a rule may draw: stand-alone ones of the type, or (CASE) any 案例分析 sub-question."""
     usable = usable_banks_stmt(exam).with_only_columns(Bank.id)
-    stmt = sa.select(Question.id).where(Question.status == "active", Question.qtype == qtype,
-                                        Question.bank_id.in_(usable))
+    stmt = sa.select(Question.id).where(Question.status == "active", Question.bank_id.in_(usable))
+    stmt = stmt.where(Question.case_id != "") if qtype == CASE else stmt.where(Question.qtype == qtype,
+                                                                               Question.case_id == "")
     if bank_id:
         stmt = stmt.where(Question.bank_id == bank_id)
     if category:
@@ -51,11 +54,28 @@ def rule_candidates(exam, rule) -> list[int]:
                                                     law_name=rule.law_name, difficulty=rule.difficulty)))
 
 
+def rule_units(exam, rule) -> list[DrawUnit]:
+    """What a rule draws from, as units: one question, or a whole case (every active sub-question of a case
+    of which any sub-question meets the rule), each with its variant groups."""
+    ids = _candidates_stmt(exam, rule.qtype, bank_id=rule.bank_id, category=rule.category, law_name=rule.law_name,
+                           difficulty=rule.difficulty)
+    columns = (Question.id, Question.bank_id, Question.case_id, Question.variant_group)
+    if rule.qtype == CASE:
+        cases = sa.select(Question.bank_id, Question.case_id).where(Question.id.in_(ids.scalar_subquery())).distinct()
+        cases = cases.subquery()
+        stmt = (sa.select(*columns).join(cases, sa.and_(cases.c.bank_id == Question.bank_id,
+                                                       cases.c.case_id == Question.case_id))
+                .where(Question.status == "active").order_by(Question.id))
+    else:
+        stmt = sa.select(*columns).where(Question.id.in_(ids.scalar_subquery())).order_by(Question.id)
+    return group_units(db.session.execute(stmt).all())
+
+
 # ---------------------------------------------------------------- checking a paper
 
 def describe_rule(rule, number=None) -> str:
     """"第 2 条规则（单选题 25 道，分类“宪法”）"."""
-    parts = [f"{TYPE_LABELS.get(rule.qtype, rule.qtype)} {rule.count} 道"]
+    parts = [f"{RULE_KINDS.get(rule.qtype, rule.qtype)} {rule.count} {'组' if rule.qtype == CASE else '道'}"]
     if rule.bank_id:
         bank = db.session.get(Bank, rule.bank_id)
         parts.append(f"题库“{bank.name if bank else rule.bank_id}”")
@@ -80,16 +100,20 @@ def variant_problems(exam, variant) -> list[str]:
         counts = {}
         pools = {}
         for number, rule in enumerate(variant.rules, 1):
-            ids = rule_candidates(exam, rule)
-            if len(ids) < rule.count:
-                problems.append(f"{label}的{describe_rule(rule, number)}只有 {len(ids)} 道可用题目，"
-                                f"还差 {rule.count - len(ids)} 道。请减少题量、放宽条件或补充题库。")
+            units = rule_units(exam, rule)
+            available = distinct_count(units)
+            if available < rule.count:
+                what, unit = ("组可用案例", "组") if rule.qtype == CASE else ("道可用题目", "道")
+                problems.append(f"{label}的{describe_rule(rule, number)}只有 {available} {what}，"
+                                f"还差 {rule.count - available} {unit}。请减少题量、放宽条件或补充题库"
+                                f"（同一变式组的题只算一道）。")
             counts[rule.qtype] = counts.get(rule.qtype, 0) + rule.count
-            pools.setdefault(rule.qtype, set()).update(ids)
+            pools.setdefault(rule.qtype, {}).update({unit.key: unit for unit in units})
         for qtype, needed in counts.items():
-            if len(pools[qtype]) < needed and not problems:
-                problems.append(f"{label}的{TYPE_LABELS[qtype]}规则互相重叠，合计需要 {needed} 道不同的题，"
-                                f"符合条件的只有 {len(pools[qtype])} 道。")
+            available = distinct_count(list(pools[qtype].values()))
+            if available < needed and not problems:
+                problems.append(f"{label}的{RULE_KINDS[qtype]}规则互相重叠，合计需要 {needed} 道不同的题，"
+                                f"符合条件的只有 {available} 道。")
         qtypes = counts
     else:
         if not variant.fixed:
@@ -101,7 +125,7 @@ def variant_problems(exam, variant) -> list[str]:
                 problems.append(f"{label}中的第 {item.position} 题已停用，请移除或更换。")
     for qtype in qtypes:
         if not points.get(qtype) or float(points[qtype]) <= 0:
-            problems.append(f"{label}没有设置{TYPE_LABELS.get(qtype, qtype)}的每题分值。")
+            problems.append(f"{label}没有设置{RULE_KINDS.get(qtype, qtype)}的{'每组' if qtype == CASE else '每题'}分值。")
     total = variant_total(variant)
     if abs(total - exam.full_marks) > 1e-6:
         problems.append(f"{label}总分为 {grading.format_score(total)} 分，应等于满分 "
@@ -110,6 +134,7 @@ def variant_problems(exam, variant) -> list[str]:
 
 
 def variant_total(variant) -> float:
+    """Blueprint: count × points per rule (a 案例分析 rule's points are per case)."""
     points = variant.points or {}
     if variant.mode == "blueprint":
         return sum(rule.count * float(points.get(rule.qtype) or 0) for rule in variant.rules)
@@ -148,12 +173,12 @@ def save_variant(actor, exam, variant, *, name, mode, categories, ranks, points)
         problems.append(("mode", "请选择组卷方式。"))
     clean_points = {}
     for qtype, value in (points or {}).items():
-        if qtype not in REGISTRY:
+        if qtype not in RULE_KINDS:
             continue
         if value is None or value == "":
             continue
         if float(value) < 0 or float(value) > 100:
-            problems.append((f"points_{qtype}", f"{TYPE_LABELS[qtype]}每题分值应在 0 到 100 之间。"))
+            problems.append((f"points_{qtype}", f"{RULE_KINDS[qtype]}分值应在 0 到 100 之间。"))
         elif float(value) > 0:
             clean_points[qtype] = float(value)
     categories, ranks = _clean_matches(categories, ranks)
@@ -193,7 +218,7 @@ def add_rule(actor, exam, variant, *, qtype, count, bank_id=None, category="", l
     """Add N questions of a type; refused, naming the rule, when the banks cannot fill it."""
     require_unlocked(exam)
     problems = []
-    if qtype not in REGISTRY:
+    if qtype not in RULE_KINDS:
         problems.append(("qtype", "请选择题型。"))
     if not count or count < 1 or count > 200:
         problems.append(("count", "题量应在 1 到 200 之间。"))
@@ -208,10 +233,11 @@ def add_rule(actor, exam, variant, *, qtype, count, bank_id=None, category="", l
     rule = PaperRule(qtype=qtype, count=count, bank_id=bank_id or None, category=(category or "").strip(),
                      law_name=(law_name or "").strip(), difficulty=difficulty or "",
                      position=max((r.position for r in variant.rules), default=-1) + 1)
-    available = len(rule_candidates(exam, rule))
+    available = distinct_count(rule_units(exam, rule))
     if available < count:
-        raise ServiceError([(None, f"{describe_rule(rule, len(variant.rules) + 1)}无法满足：符合条件的题目只有 "
-                                   f"{available} 道。请减少题量、放宽条件或补充题库。")])
+        raise ServiceError([(None, f"{describe_rule(rule, len(variant.rules) + 1)}无法满足：符合条件的"
+                                   f"{'案例只有' if qtype == CASE else '题目只有'} {available} "
+                                   f"{'组' if qtype == CASE else '道'}（同一变式组只算一道）。请减少题量、放宽条件或补充题库。")])
     variant.rules.append(rule)
     db.session.flush()
     record(actor, "exam.paper", "exam", exam.id, exam.title,
@@ -271,7 +297,7 @@ def apply_template(actor, exam, variant, template):
     """Replace a paper's rules and points with a template's (e.g. 25 单选 + 10 多选 + 15 判断, 2 points each)."""
     require_unlocked(exam)
     variant.mode = "blueprint"
-    variant.points = {k: float(v) for k, v in template.get("points", {}).items() if k in REGISTRY}
+    variant.points = {k: float(v) for k, v in template.get("points", {}).items() if k in RULE_KINDS}
     variant.rules.clear()
     db.session.flush()
     for position, spec in enumerate(template.get("rules", [])):
@@ -304,53 +330,72 @@ def _seen_question_ids(exam, user):
         .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id, AttemptItem.question_id.is_not(None))))
 
 
+def _in_sections(questions, shuffle, rng):
+    """Stand-alone questions by type in registry order, then the 案例分析 units; a case's sub-questions stay
+    together in their file order, and with ``shuffle`` the questions and the cases (not their insides) move."""
+    sections, cases = {}, {}
+    for question in questions:
+        if question.case_id:
+            cases.setdefault((question.bank_id, question.case_id), []).append(question)
+        else:
+            sections.setdefault(question.qtype, []).append(question)
+    units = list(cases.values())
+    for members in units:
+        members.sort(key=lambda q: q.id)
+    for group in sections.values():
+        if shuffle:
+            rng.shuffle(group)
+        else:
+            group.sort(key=lambda q: q.id)
+    if shuffle:
+        rng.shuffle(units)
+    else:
+        units.sort(key=lambda members: members[0].id)
+    return [q for qtype in REGISTRY for q in sections.get(qtype, [])] + [q for members in units for q in members]
+
+
 def draw_questions(exam, variant, user, rng) -> list[Question]:
-    """The questions of a new paper, in section order; unseen ones first when the exam asks for it."""
+    """The questions of a new paper, in section order; unseen ones first when the exam asks for it.
+
+    A case is drawn whole, and at most one question of a variant group is taken across all rules.
+    """
     if variant.mode == "fixed":
         chosen = [item.question for item in variant.fixed]
-        groups = {}
-        for question in chosen:
-            groups.setdefault(question.qtype, []).append(question)
         if exam.shuffle_questions:
-            for group in groups.values():
-                rng.shuffle(group)
-            return [q for qtype in REGISTRY for q in groups.get(qtype, [])]
+            return _in_sections(chosen, True, rng)
         return chosen
     seen = _seen_question_ids(exam, user) if exam.unseen_first else set()
-    pools = [(rule, rule_candidates(exam, rule)) for rule in variant.rules]
-    taken, picks = set(), {}
+    pools = [(rule, rule_units(exam, rule)) for rule in variant.rules]
+    taken_units, taken_groups, chosen = set(), set(), []
     # The most constrained rules draw first, so a narrow rule is not starved by a broad one.
-    for rule, ids in sorted(pools, key=lambda pair: len(pair[1])):
-        free = [i for i in ids if i not in taken]
-        fresh = [i for i in free if i not in seen]
-        again = [i for i in free if i in seen]
-        rng.shuffle(fresh)
-        rng.shuffle(again)
-        pick = (fresh + again)[:rule.count]
+    for rule, units in sorted(pools, key=lambda pair: len(pair[1])):
+        pick = pick_units(units, rule.count, rng, seen=seen, taken_units=taken_units, taken_groups=taken_groups)
         if len(pick) < rule.count:
             raise ServiceError("题库中的题目已不足以组成试卷（可能有题目被停用），请联系考试组织者。")
-        taken.update(pick)
-        picks[rule.id] = pick
-    questions = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(taken)))}
-    sections = {}
-    for rule in variant.rules:
-        sections.setdefault(rule.qtype, []).extend(questions[i] for i in picks[rule.id])
-    if not exam.shuffle_questions:
-        for group in sections.values():
-            group.sort(key=lambda q: q.id)
-    return [q for qtype in REGISTRY for q in sections.get(qtype, [])]
+        chosen += [i for unit in pick for i in unit.ids]
+    questions = db.session.scalars(sa.select(Question).where(Question.id.in_(chosen))).all()
+    return _in_sections(questions, exam.shuffle_questions, rng)
 
 
 def build_items(exam, variant, questions, rng) -> list[AttemptItem]:
     """Freeze the paper: stem, displayed options and key (after shuffling), points, 解析."""
     points = variant.points or {}
+    case_sizes = {}
+    for question in questions:
+        if question.case_id:
+            case_sizes[question.draw_unit] = case_sizes.get(question.draw_unit, 0) + 1
     items = []
     for position, question in enumerate(questions, 1):
-        shuffle = exam.shuffle_options and question.qtype != "judge"
+        # A case drawn by a 案例分析 rule is worth the rule's points, shared by its sub-questions.
+        if question.case_id and variant.mode == "blueprint" and points.get(CASE):
+            worth = float(points[CASE]) / case_sizes[question.draw_unit]
+        else:
+            worth = float(points.get(question.qtype) or 0)
+        shuffle = exam.shuffle_options and question.type.shuffles_options
         options, option_map, key = grading.shuffle_options(list(question.options or []), question.answer, rng,
                                                            shuffle=shuffle)
         items.append(AttemptItem(position=position, question_id=question.id, qtype=question.qtype,
-                                 stem=question.stem, options=options, option_map=option_map, key=key,
-                                 points=float(points.get(question.qtype) or 0), explanation=question.explanation or "",
+                                 stem=question.stem, case_text=question.case_text or "", options=options,
+                                 option_map=option_map, key=key, points=worth, explanation=question.explanation or "",
                                  citation=question.citation[:300]))
     return items

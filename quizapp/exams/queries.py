@@ -248,7 +248,7 @@ class ItemStat:
             reasons.append("区分度偏低" if self.discrimination >= 0 else "区分度为负（高分组反而答错更多）")
         top_wrong = [c for letter, _, c, is_key in self.option_counts if not is_key]
         right = [c for letter, _, c, is_key in self.option_counts if is_key]
-        if self.question.qtype != "multiple" and top_wrong and right and max(top_wrong) > max(right):
+        if not self.question.type.several and top_wrong and right and max(top_wrong) > max(right):
             reasons.append("某个错误选项比正确答案更常被选")
         return reasons
 

@@ -289,12 +289,14 @@ SUPERSEDED = "该题已有更新的答案（来自其他页面或设备），保
 # Built once: saving an answer is the hottest path of the app (one request per answer per cadre), so the
 # common case is a single conditional UPDATE that checks owner, open status, deadline, sequence number and
 # that the letters exist; only when it changes nothing do we look closer to say why.
+# Types whose answer may hold several letters; the others take at most one.
+SEVERAL = [code for code, kind in REGISTRY.items() if kind.several]
 _SAVE_ANSWER = (
     sa.update(AttemptItem.__table__)
     .where(AttemptItem.attempt_id == sa.bindparam("attempt"), AttemptItem.position == sa.bindparam("at"),
            AttemptItem.seq < sa.bindparam("number"),
            sa.func.length(AttemptItem.option_map) >= sa.bindparam("needs", type_=sa.Integer),
-           sa.or_(AttemptItem.qtype == "multiple", sa.bindparam("letters", type_=sa.Integer) <= 1),
+           sa.or_(AttemptItem.qtype.in_(SEVERAL), sa.bindparam("letters", type_=sa.Integer) <= 1),
            sa.exists().where(Attempt.id == AttemptItem.attempt_id, Attempt.user_id == sa.bindparam("user"),
                              Attempt.status == "open", Attempt.deadline >= sa.bindparam("cutoff", type_=UTCDateTime())))
     .values(response=sa.bindparam("answer"), seq=sa.bindparam("number"), saved_at=sa.bindparam("when")))

@@ -13,7 +13,8 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..bank.models import Bank, Question
-from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS, shown_order, to_bank_letters, to_displayed_letters
+from ..bank.units import group_units, pick_units
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
@@ -51,7 +52,34 @@ def is_correct(question: Question, response: str) -> bool:
 
 def allows_several(question: Question) -> bool:
     """True when the answer is a set of options (checkboxes), not one (radio buttons)."""
-    return question.qtype == "multiple"
+    return REGISTRY[question.qtype].several
+
+
+class ShownQuestion:
+    """A question with its options in the order this session shows them (practice shuffles like exams,
+    so bank order cannot teach a letter pattern). Everything else is the question's own."""
+
+    def __init__(self, question: Question, seed: str):
+        self.question = question
+        self.options, self.option_map, _ = shown_order(question.type, list(question.options or []),
+                                                       question.answer, seed)
+
+    def __getattr__(self, name):
+        return getattr(self.question, name)
+
+    @property
+    def lettered_options(self):
+        return list(zip(LETTERS, self.options))
+
+    def shown(self, bank_letters: str) -> str:
+        return to_displayed_letters(bank_letters, self.option_map)
+
+    def to_bank(self, shown_letters: str) -> str:
+        return to_bank_letters(shown_letters, self.option_map)
+
+
+def shown_question(practice, seq: int, question: Question) -> ShownQuestion:
+    return ShownQuestion(question, f"practice:{practice.id}:{seq}:{question.id}")
 
 
 @dataclass(frozen=True)
@@ -217,8 +245,36 @@ def describe(filters: dict, kind: str = "practice") -> str:
     return " · ".join(parts) or ("全部错题" if kind == "redo" else "全部题目随机")
 
 
+# A session draws from this many times ``count`` random candidates, so that skipping variant-group
+# siblings still leaves enough.
+OVERDRAW = 4
+
+
 def _random_ids(stmt: sa.Select, count: int) -> list[int]:
-    return list(db.session.scalars(stmt.order_by(sa.func.random()).limit(count)))
+    """Up to ``count`` random question ids from ``stmt``: at most one per variant group, and a 案例分析
+    case drawn whole (all its active sub-questions, in order, counted as one)."""
+    ids = stmt.with_only_columns(Question.id).order_by(sa.func.random()).limit(count * OVERDRAW).subquery()
+    rows = db.session.execute(sa.select(Question.id, Question.bank_id, Question.case_id, Question.variant_group)
+                              .join(ids, ids.c.id == Question.id)).all()
+    cases = {(bank_id, case_id) for _, bank_id, case_id, _ in rows if case_id}
+    if cases:
+        members = db.session.execute(
+            sa.select(Question.id, Question.bank_id, Question.case_id, Question.variant_group)
+            .where(Question.status == "active", Question.case_id != "",
+                   sa.tuple_(Question.bank_id, Question.case_id).in_(sorted(cases))).order_by(Question.id)).all()
+        rows = [r for r in rows if not r.case_id] + list(members)
+    order = {qid: i for i, qid in enumerate(r.id for r in rows)}
+    units = group_units(sorted(rows, key=lambda r: r.id))
+    units.sort(key=lambda unit: min(order[i] for i in unit.ids))  # the database's random order
+    picked = pick_units(units, count, _KeepOrder())
+    return [i for unit in picked for i in unit.ids]
+
+
+class _KeepOrder:
+    """An rng for pick_units that leaves the (already random) order alone."""
+
+    def shuffle(self, items):
+        return None
 
 
 def _create_session(user: User, kind: str, filters: dict, ids: list[int]) -> PracticeSession:
@@ -316,6 +372,8 @@ def submit_answer(user: User, practice: PracticeSession, seq: int, response) -> 
     normalised = kind.normalise_response(response)
     if not normalised or any(ch not in LETTERS[: len(question.options or [])] for ch in normalised):
         raise ServiceError([("response", "请选择答案。" if not normalised else "所选答案无效，请重新选择。")])
+    # The cadre answered in the letters shown; the answer is kept and graded in the bank's letters.
+    normalised = shown_question(practice, seq, question).to_bank(normalised)
 
     now = utcnow()
     previous = practice.last_activity_at

@@ -115,6 +115,7 @@ def _render_question(practice, form):
         return redirect(url_for("practice.summary", session_id=practice.id))
     form.seq.data = str(practice.position)
     selected = set(form.response.data or [])
+    question = services.shown_question(practice, practice.position, question)
     return render_template("practice/question.html", practice=practice, question=question, form=form,
                            selected=selected, finish_form=ButtonForm())
 
@@ -173,7 +174,9 @@ def feedback(session_id, seq):
     if stored is None:
         return redirect(url_for("practice.show", session_id=practice.id))
     entry = services.mistake_entry(current_user, stored.question_id)
-    return render_template("practice/feedback.html", practice=practice, answer=stored, question=stored.question,
+    question = services.shown_question(practice, seq, stored.question)
+    return render_template("practice/feedback.html", practice=practice, answer=stored, question=question,
+                           shown_key=question.shown(stored.answer_key), shown_response=question.shown(stored.response),
                            entry=entry, finish_form=ButtonForm(),
                            concealed=bool(services.concealed(current_user, [stored.question_id])))
 

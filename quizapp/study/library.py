@@ -23,10 +23,11 @@ from ..bank import services as bank_services
 from ..bank.models import Bank, Question
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError
-from ..common.lawtext import Article, LawParseError, article_label, parse_article_ref, parse_law, split_article_list
+from ..common.lawtext import (Article, LawParseError, article_label, parse_article_ref, parse_law, parse_law_target,
+                              split_article_list)
 from ..common.uploads import clean_filename, sha256_hex
 from ..extensions import db
-from .models import LAW_CATEGORIES, Law, LawArticle, LawHeading, LawSource, LawVersion
+from .models import LAW_CATEGORIES, Law, LawArticle, LawHeading, LawSource, LawVersion, Material
 
 LAW_FILE_TYPES = (".txt", ".md", ".docx")
 PREFIX = "中华人民共和国"
@@ -398,8 +399,8 @@ def lookup(law_name: str, article_ref: str = "", on: date | None = None) -> Look
     version = version_by_date(law, on)
     if version is None:
         return Lookup(law=law, problem=f"《{law.title}》还没有可阅读的版本。")
-    if not (article_ref or "").strip():
-        return Lookup(law=law, version=version)
+    if not (article_ref or "").strip() or re.split(r"[、，,；;]", article_ref.strip())[0].strip() == "序言":
+        return Lookup(law=law, version=version)  # 序言 has no number: the version's page opens with it
     ref = parse_article_ref(article_ref) or _first_ref(article_ref)
     if ref is None:
         return Lookup(law=law, version=version, problem=f"无法识别条文“{article_ref}”，请输入如“第三十三条”或“33”。")
@@ -549,15 +550,48 @@ def review_queue(viewer) -> list[dict]:
         date_, versions = newest[law.id]
         if (cited is None and versions > 1) or (cited is not None and cited < date_):
             counts[law.id] = counts.get(law.id, 0) + count
-    return [{"law": law, "newest": newest[law.id][0], "count": counts[law.id]}
-            for law in laws.values() if counts.get(law.id)]
+    notes = {law.id: len(stale_materials(law)) for law in laws.values() if law.id in newest}
+    return [{"law": law, "newest": newest[law.id][0], "count": counts.get(law.id, 0), "notes": notes.get(law.id, 0)}
+            for law in laws.values() if counts.get(law.id) or notes.get(law.id)]
 
 
 def review_counts_for_law(law: Law, viewer=None) -> int:
+    """Questions and study notes of ``law`` waiting for review."""
     stmt = review_statement(viewer, law)
-    if stmt is None:
-        return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    questions = 0 if stmt is None else db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return questions + len(stale_materials(law))
+
+
+@dataclass
+class StaleLink:
+    label: str
+    article: str
+    cited: date | None  # None: the link names no version and so follows the current one
+
+
+def stale_materials(law: Law) -> list[tuple[Material, list[StaleLink]]]:
+    """Study notes whose law: links to ``law`` are pinned to a version older than its newest, or unpinned while
+    it has several versions (a note follows the text it was written against, so it needs a look)."""
+    newest = _newest_dates().get(law.id)
+    if newest is None:
+        return []
+    newest_date, versions = newest
+    found = []
+    candidates = db.session.scalars(sa.select(Material).where(Material.body.contains("law:"))
+                                    .order_by(Material.title, Material.id))
+    for material in candidates:
+        stale = []
+        for line in (material.body or "").splitlines():
+            for match in re.finditer(r"\[([^\]]*)\]\((law:[^)\s]+)\)", line):
+                target = parse_law_target(match.group(2))
+                if target is None or normalise_law_name(target.law) != law.lookup_key:
+                    continue
+                if (target.version is None and versions > 1) or (target.version and target.version < newest_date):
+                    stale.append(StaleLink(match.group(1), target.article, target.version))
+        if stale:
+            found.append((material, stale))
+    return found
 
 
 def review_statement(viewer, law: Law) -> sa.Select | None:

@@ -12,6 +12,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from ..common.lawtext import parse_law_target
+
 ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
                 "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"colspan", "rowspan"},
@@ -25,11 +27,20 @@ def _validate_link(url: str) -> bool:
 
 
 def law_link(target: str) -> str:
-    """``law:中华人民共和国宪法#第三十三条`` → ``/laws/lookup?law=…&article=…``."""
-    name, _, article = unquote(target[len("law:"):]).partition("#")
-    query = {"law": name.strip()}
-    if article.strip():
-        query["article"] = article.strip()
+    """``law:中华人民共和国宪法@2018-03-11#第三十三条`` → ``/laws/lookup?law=…&article=…&version=…``.
+
+    A pinned link opens the version the note was written against, so a later revision never re-targets
+    it (the article page says when a newer version exists); an unpinned one follows the current version.
+    """
+    parsed = parse_law_target(target)
+    if parsed is None:  # a pin that is not a date: open the law's current text rather than guess
+        name = unquote(target[len("law:"):]).partition("#")[0].partition("@")[0]
+        return "/laws/lookup?" + urlencode({"law": name.strip()})
+    query = {"law": parsed.law}
+    if parsed.article:
+        query["article"] = parsed.article
+    if parsed.version:
+        query["version"] = parsed.version.isoformat()
     return "/laws/lookup?" + urlencode(query)
 
 

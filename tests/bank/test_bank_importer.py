@@ -202,7 +202,8 @@ def test_template_imports_nothing_but_reads_cleanly(app):
 
     examples = [sheet for sheet in read_workbook(template) if sheet.name == "示例"][0]
     preview = read(make_xlsx({"示例题": examples.rows}))
-    assert not preview.problems and preview.by_type == {"single": 1, "multiple": 1, "judge": 1}
+    assert not preview.problems and preview.by_type == {"single": 2, "multiple": 1, "indefinite": 1, "judge": 1}
+    assert [item.values["case_id"] for item in preview.accepted].count("CY-01") == 2
 
 
 # ---------------------------------------------------------------- hostile files

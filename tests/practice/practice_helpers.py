@@ -2,6 +2,7 @@
 import re
 
 from quizapp.extensions import db
+from quizapp.practice import services
 from quizapp.practice.models import PracticeSession
 
 
@@ -13,7 +14,17 @@ def start(client, **choices):
     return db.session.get(PracticeSession, session_id)
 
 
+def shown(practice, seq, bank_letters):
+    """The letters a cadre clicks, in the order the session shows the options, for ``bank_letters``."""
+    question = services.question_at(practice, seq)
+    return services.shown_question(practice, seq, question).shown(bank_letters)
+
+
 def answer(client, practice, seq, response):
+    """Answer the question at ``seq`` with ``response`` given in the bank's letters (the page's order differs)."""
+    letters = "".join(response) if isinstance(response, (list, tuple)) else response
+    if letters and all(ch in "ABCDEFGH" for ch in letters):
+        response = list(shown(practice, seq, "".join(sorted(set(letters)))))
     return client.post(f"/practice/{practice.id}/answer", {"seq": str(seq), "response": response})
 
 

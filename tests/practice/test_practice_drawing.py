@@ -116,3 +116,34 @@ def test_category_tree_and_law_counts_only_show_usable_questions(f, tree, cadre)
     tree_ = services.category_tree(cadre)
     assert [(n["name"], n["count"]) for n in tree_] == [("宪法", 2)]
     assert services.law_counts(cadre) == [("《中华人民共和国宪法》", 2)]
+
+
+def test_one_question_per_variant_group_and_cases_whole(f, cadre):
+    """Does a session take one question of a 变式组 and every sub-question of a case, in order, side by side?"""
+    bank = f.bank()
+    grouped = {q.id for q in f.questions(4, bank=bank, variant_group="cunweihui-renqi")}
+    alone = {q.id for q in f.questions(2, bank=bank)}
+    case = [q.id for q in f.case(bank, size=3)]
+    for _ in range(5):
+        practice, _ = services.start_session(cadre, count=50)
+        ids = practice.question_ids
+        assert len(set(ids) & grouped) == 1 and alone <= set(ids)
+        start = ids.index(case[0])
+        assert ids[start:start + 3] == case
+        db.session.rollback()
+
+
+def test_practice_shows_options_in_its_own_order_and_grades_in_bank_letters(f, cadre):
+    """Is the key not always where the bank puts it, and is a click on the shown key graded right?"""
+    bank = f.bank()
+    questions = f.questions(12, bank=bank, options=None)
+    practice, _ = services.start_session(cadre, count=20)
+    shown_keys = set()
+    for seq, qid in enumerate(practice.question_ids):
+        question = services.question_at(practice, seq)
+        shown = services.shown_question(practice, seq, question)
+        assert sorted(shown.options) == sorted(question.options)
+        shown_keys.add(shown.shown(question.answer))
+        answer, _ = services.submit_answer(cadre, practice, seq, shown.shown(question.answer))
+        assert answer.correct and answer.response == question.answer
+    assert len(shown_keys) > 1 and len(questions) == 12

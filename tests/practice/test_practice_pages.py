@@ -9,7 +9,7 @@ from quizapp.bank.models import Question
 from quizapp.extensions import db
 from quizapp.practice.models import PracticeAnswer, PracticeSession
 
-from practice_helpers import answer, fresh, start
+from practice_helpers import answer, fresh, shown, start
 
 
 def test_practice_pages_are_in_the_menu_for_people_who_study(f, tree, client):
@@ -71,7 +71,9 @@ def test_no_key_before_answering_and_full_feedback_after(f, cadre_client, clock)
     assert response.headers["Location"].endswith(f"/practice/{practice.id}/feedback/0")
     feedback = cadre_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "回答错误" in feedback
-    assert re.search(r'class="answer-key">C<', feedback)
+    # The key is given in the letters shown, next to the option text 五.
+    assert re.search(rf'class="answer-key">{shown(practice, 0, "C")}<', feedback)
+    assert re.search(r'is-key">\s*<b>[A-D]\.</b> 五', feedback)
     assert "独一无二的解析文字" in feedback
     assert "《中华人民共和国宪法》第九十八条" in feedback
     lookup = "/laws/lookup?law=" + quote("《中华人民共和国宪法》", safe="") + "&amp;article=" + quote("第九十八条", safe="")

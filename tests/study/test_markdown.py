@@ -65,6 +65,18 @@ def test_law_links_point_to_the_library():
     assert 'class="law-link"' in html
 
 
+def test_pinned_law_links_open_their_version():
+    """Does law:名称@YYYY-MM-DD#第X条 keep its version in the lookup, so a later revision cannot re-target it?"""
+    from urllib.parse import parse_qs, urlsplit
+
+    from quizapp.study.markdown import law_link
+
+    query = parse_qs(urlsplit(law_link("law:中华人民共和国村民委员会组织法@2025-10-28#第十四条")).query)
+    assert query == {"law": ["中华人民共和国村民委员会组织法"], "article": ["第十四条"], "version": ["2025-10-28"]}
+    assert "version" not in parse_qs(urlsplit(law_link("law:中华人民共和国宪法#第三十三条")).query)
+    assert parse_qs(urlsplit(law_link("law:中华人民共和国宪法@昨天#第三十三条")).query) == {"law": ["中华人民共和国宪法"]}
+
+
 def test_page_shows_sanitised_body(client, people, make_material):
     """Does the material page carry the sanitised HTML (not the raw script) to the browser?"""
     material = make_material(None, body="正文\n\n<script>alert('x')</script>\n\n[j](javascript:alert(1))")

@@ -88,3 +88,21 @@ def test_lookup_links_of_the_bank_resolve(revised, people, client):
     response = client.get("/laws/lookup?law=%E3%80%8A%E4%B8%AD%E5%8D%8E%E4%BA%BA%E6%B0%91%E5%85%B1%E5%92%8C%E5%9B%BD"
                           "%E7%A4%BA%E8%8C%83%E6%B3%95%E3%80%8B&article=%E7%AC%AC%E4%BA%8C%E6%9D%A1")
     assert response.status_code == 302 and "/v/2024-06-01/a/" in response.location
+
+
+def test_study_notes_citing_the_old_version_are_listed_too(revised, make_material, people, client):
+    """After the revision, is a note whose link is pinned to 2020 (or unpinned) listed with its links, while
+    a note pinned to the new version is not?"""
+    stale = make_material(None, "旧版学习笔记", body="平等（[第二条](law:中华人民共和国示范法@2020-01-01#第二条)）。")
+    loose = make_material(None, "未注明版本的笔记", body="见[第三条](law:中华人民共和国示范法#第三条)。")
+    make_material(None, "新版学习笔记", body="见[第二条](law:中华人民共和国示范法@2024-06-01#第二条)。")
+    make_material(None, "别的法", body="见[第二条](law:中华人民共和国草原法@2020-01-01#第二条)。")
+    outcome = revised()
+    assert outcome.to_review == 2
+    notes = library.stale_materials(outcome.law)
+    assert [(m.id, [(link.label, link.cited) for link in links]) for m, links in notes] == [
+        (stale.id, [("第二条", date(2020, 1, 1))]), (loose.id, [("第三条", None)])]
+    assert [(item["count"], item["notes"]) for item in library.review_queue(people["organiser"])] == [(0, 2)]
+    client.login("zz01")
+    page = client.get(f"/laws/review/{outcome.law.id}").get_data(as_text=True)
+    assert "旧版学习笔记" in page and "未注明版本的笔记" in page and "新版学习笔记" not in page

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
-from ...bank.qtypes import TYPE_LABELS
+from ...bank.qtypes import REGISTRY, TYPE_LABELS
 from ...common.arrival import arrived_at
 from ...common.clock import as_utc, utcnow
 from ...common.errors import ServiceError
@@ -41,7 +41,7 @@ def _attempt_state(attempt, now):
             "count": len(items), "answered": sum(1 for i in items if i.response), "page_leaves": attempt.page_leaves,
         },
         "items": [{"position": i.position, "qtype": i.qtype, "type_label": TYPE_LABELS[i.qtype], "points": i.points,
-                   "stem": i.stem, "options": list(i.options or []), "response": i.response, "seq": i.seq,
+                   "several": REGISTRY[i.qtype].several, "case_text": i.case_text, "stem": i.stem, "options": list(i.options or []), "response": i.response, "seq": i.seq,
                    "marked": i.marked} for i in items],
         "urls": {
             "state": url_for("exam_api.state", attempt_id=attempt.id),

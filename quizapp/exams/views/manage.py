@@ -14,6 +14,7 @@ from ...accounts.scope import get_unit_or_404, scope_path
 from ...accounts.services import unit_choices
 from ...bank.models import Bank, Question
 from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ...bank.units import RULE_KINDS
 from ...common.auth import MANAGERS
 from ...common.clock import local_to_utc, to_local, utcnow
 from ...common.errors import ServiceError, put_on_form
@@ -194,7 +195,7 @@ def _variant_or_404(exam, variant_id):
 def _variant_form(variant=None):
     form = VariantForm(obj=variant)
     if variant is not None and request.method == "GET":
-        for qtype in REGISTRY:
+        for qtype in RULE_KINDS:
             getattr(form, f"points_{qtype}").data = (variant.points or {}).get(qtype)
     return form
 
@@ -241,7 +242,7 @@ def paper(exam_id):
                            rule_form=_rule_form(exam), template_form=template_form, fixed_form=FixedQuestionsForm(),
                            found=found, button=ButtonForm(), problems=papers.variant_problems(exam, current),
                            total=papers.variant_total(current), count=papers.variant_question_count(current),
-                           type_labels=TYPE_LABELS, categories=CATEGORIES, ranks=RANKS, modes=PAPER_MODES,
+                           type_labels=TYPE_LABELS, rule_kinds=RULE_KINDS, categories=CATEGORIES, ranks=RANKS, modes=PAPER_MODES,
                            describe=papers.describe_rule)
 
 
@@ -267,7 +268,7 @@ def save_variant(exam_id, variant_id=None):
             for message in errors:
                 flash(message, "error")
         return _paper_redirect(exam, variant)
-    points = {qtype: getattr(form, f"points_{qtype}").data for qtype in REGISTRY}
+    points = {qtype: getattr(form, f"points_{qtype}").data for qtype in RULE_KINDS}
     try:
         variant = papers.save_variant(current_user, exam, variant, name=form.name.data, mode=form.mode.data,
                                         categories=form.match_categories.data, ranks=form.match_ranks.data,

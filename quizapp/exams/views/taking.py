@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
+from ...bank.qtypes import LETTERS, TYPE_LABELS
+from ...bank.units import RULE_KINDS
 from ...common.arrival import arrived_at
 from ...common.auth import LEARNERS
 from ...common.clock import to_local, utcnow
@@ -92,7 +93,7 @@ def _sections(variant):
     else:
         for item in variant.fixed:
             counts[item.question.qtype] = counts.get(item.question.qtype, 0) + 1
-    return [(TYPE_LABELS[q], counts[q], (variant.points or {}).get(q, 0)) for q in REGISTRY if q in counts]
+    return [(RULE_KINDS[q], counts[q], (variant.points or {}).get(q, 0)) for q in RULE_KINDS if q in counts]
 
 
 @exams_bp.route("/<int:exam_id>/start", methods=["POST"])

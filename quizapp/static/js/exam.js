@@ -147,6 +147,9 @@
     ui.head.appendChild(ui.number);
     ui.head.appendChild(ui.saveState);
     ui.card.appendChild(ui.head);
+    ui.caseText = el("div", "case-text");
+    ui.caseText.hidden = true;
+    ui.card.appendChild(ui.caseText);
     ui.stem = el("p", "stem");
     ui.card.appendChild(ui.stem);
     ui.options = el("div", "options");
@@ -208,9 +211,12 @@
     var item = byPos[position];
     ui.number.textContent = "第 " + position + " 题 / 共 " + items.length + " 题 · " + item.type_label + " · " +
       formatPoints(item.points) + " 分";
+    // 案例分析: every sub-question shows its case material above the stem (one question per screen).
+    ui.caseText.textContent = item.case_text || "";
+    ui.caseText.hidden = !item.case_text;
     ui.stem.textContent = item.stem;
     ui.options.textContent = "";
-    var several = item.qtype === "multiple";
+    var several = !!item.several;
     item.options.forEach(function (text, index) {
       var letter = LETTERS.charAt(index);
       var label = el("label", "option");

@@ -9,7 +9,7 @@ from ...bank.models import Question
 from ...common.errors import ServiceError, put_on_form
 from ...common.lawtext import parse_article_ref
 from ...extensions import db
-from .. import library, services
+from .. import library, materials, services
 from ..forms import LawEditForm, LawUploadForm
 from ..models import LAW_CATEGORIES, Law, LawArticle, LawVersion
 from ..settings import setting
@@ -307,7 +307,9 @@ def review_law(law_id):
     questions = page.items if page else []
     return render_template("laws/review_law.html", law=law, page=page, newest=law.versions[0],
                            compare=library.compare_articles(law, questions), button=ButtonForm(),
-                           can_confirm=lambda question: library.can_confirm(current_user, question))
+                           can_confirm=lambda question: library.can_confirm(current_user, question),
+                           notes=library.stale_materials(law),
+                           can_edit_material=lambda material: materials.can_manage(current_user, material))
 
 
 @laws_bp.route("/review/<int:law_id>/questions/<int:question_id>/confirm", methods=["POST"])
