@@ -440,6 +440,13 @@ SHIPPED_BANK_NAMES = {
     "weichengnianren_baohu": "未成年人保护法",
     "funv_quanyi": "妇女权益保障法",
     "minzu_quyu_zizhi": "民族区域自治法",
+    "minfadian_hetong_qinquan": "民法典（合同编、人格权编、侵权责任编）",
+    "baomi": "保守国家秘密法",
+    "fazhi_xuanchuan": "法治宣传教育法",
+    "fan_dianzha": "反电信网络诈骗法",
+    "jiti_jingji": "农村集体经济组织法",
+    "xiangcun_zhenxing": "乡村振兴促进法",
+    "anli_xiangzhen": "乡镇工作案例分析",
 }
 
 
