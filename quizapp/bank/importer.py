@@ -15,18 +15,19 @@ import sqlalchemy as sa
 from ..audit import services as audit_log
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
-from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, read_workbook
+from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, header_refusal, read_workbook
 from ..common.uploads import sha256_hex
 from ..extensions import db
 from . import qtypes
 from .models import Bank, ImportRecord, Question
-from .rows import REQUIRED, SYNONYMS, column_label, parse_record
+from .rows import LABELS, OPTION_KEYS, REQUIRED, SYNONYMS, clean_cell, column_label, is_type_code, parse_record
 
 # Sheets of our own template (and of most county templates) that explain rather than hold questions.
 INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导入说明"}
 MAX_ROWS = 20000
 INSERT_CHUNK = 1000
 SAMPLE_PER_TYPE = 3
+SHOW_STRIPPED = 20
 
 
 @dataclass
@@ -74,6 +75,11 @@ class ImportPreview:
     notes: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     previous: list[ImportRecord] = field(default_factory=list)
+    # Numeric 题型 codes found ("1", "3"), and the mapping to type codes the organiser confirmed (if any).
+    type_codes_found: list[str] = field(default_factory=list)
+    type_codes: dict[str, str] = field(default_factory=dict)
+    # (sheet, row, letter, text as written, text kept) for option labels removed from option cells.
+    stripped_labels: list[tuple[str, int, str, str, str]] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -97,21 +103,27 @@ class ImportPreview:
         """What an ImportRecord keeps and the preview page shows again."""
         return {"total": self.total, "accepted": len(self.accepted), "duplicates": [d.as_dict() for d in self.duplicates],
                 "rejected_rows": self.rejected_rows, "problems": [p.as_dict() for p in self.problems],
-                "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only}
+                "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only,
+                "type_codes_found": self.type_codes_found, "type_codes": self.type_codes,
+                "stripped_labels": [list(item) for item in self.stripped_labels[:SHOW_STRIPPED]],
+                "stripped_count": len(self.stripped_labels)}
 
 
-def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None,
+                   type_codes: dict[str, str] | None = None) -> ImportPreview:
     """Read and validate a question file without touching the database.
 
+    ``type_codes`` is the organiser's confirmed meaning of numeric 题型 codes
+    ({"1": "single"}); without it rows with such codes are errors.
     Raises SpreadsheetError when the file as a whole cannot be used (not a
     spreadsheet, damaged, too big, no header, no data rows).
     """
-    sheets = read_workbook(data, max_bytes=max_bytes)
-    preview = ImportPreview(filename=filename, sha256=sha256_hex(data))
+    sheets = read_workbook(data, max_bytes=max_bytes, max_rows=MAX_ROWS)
+    preview = ImportPreview(filename=filename, sha256=sha256_hex(data), type_codes=dict(type_codes or {}))
     usable = [sheet for sheet in sheets if sheet.name.strip() not in INSTRUCTION_SHEETS]
     tables, limit_problems = find_tables(usable, SYNONYMS, REQUIRED, max_rows=MAX_ROWS)
     if not tables:
-        raise SpreadsheetError("没有找到表头：表格中需要有“题干”和“答案”两列（表头上方可以有标题行）。")
+        raise SpreadsheetError(header_refusal(usable, SYNONYMS, REQUIRED, LABELS))
     preview.sheets = [table.sheet for table in tables]
     found = set(preview.sheets)
     for sheet in usable:
@@ -123,6 +135,7 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
         limit_rows.setdefault((problem.sheet, problem.row), []).append(labelled)
 
     seen: dict[str, tuple[str, int]] = {}
+    codes_found: set[str] = set()
     for table in tables:
         if table.unknown_headers:
             preview.notes.append(f"工作表“{table.sheet}”中无法识别的列已忽略：{'、'.join(table.unknown_headers)}。")
@@ -135,7 +148,11 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
                                                      else "已按答案推断题型（一个字母为单选，多个字母为多选，对/错为判断）。"))
         for row, record in table.records:
             preview.total += 1
-            values, problems = parse_record(record, default_type=default_type, infer_type=infer)
+            type_text = record.get("qtype", "")
+            if type_text and is_type_code(type_text):
+                codes_found.add(qtypes.fold(type_text).removesuffix(".0"))
+            values, problems = parse_record(record, default_type=default_type, infer_type=infer,
+                                            type_codes=preview.type_codes)
             problems_here = limit_rows.get((table.sheet, row), [])
             problems_here += [RowProblem(table.sheet, row, column_label(key), message) for key, message in problems]
             if problems_here:
@@ -147,9 +164,21 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
                 continue
             seen[values["fingerprint"]] = (table.sheet, row)
             preview.accepted.append(Accepted(table.sheet, row, values))
+            _note_stripped_labels(preview, table.sheet, row, record, values["options"])
+    preview.type_codes_found = sorted(codes_found, key=lambda code: (len(code), code))
+    if preview.stripped_labels:
+        preview.notes.append(f"有 {len(preview.stripped_labels)} 个选项去掉了开头的选项字母（如“A.”），请在下方核对。")
     if preview.total == 0:
         raise SpreadsheetError("文件只有表头，没有试题。")
     return preview
+
+
+def _note_stripped_labels(preview, sheet, row, record, options):
+    """Remember option cells whose leading label was removed, so the preview shows what was kept."""
+    for i, key in enumerate(OPTION_KEYS[:len(options)]):
+        written = clean_cell(record.get(key, ""))
+        if written and written != options[i]:
+            preview.stripped_labels.append((sheet, row, key[-1], written, options[i]))
 
 
 def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
@@ -175,9 +204,10 @@ def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
     return preview
 
 
-def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None,
+                   type_codes: dict[str, str] | None = None) -> ImportPreview:
     """Read, validate and compare with the bank; writes nothing."""
-    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes), bank)
+    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes), bank)
 
 
 def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False) -> ImportRecord:

@@ -47,3 +47,48 @@ GOOD_ROWS = [
         法律依据="《中华人民共和国禁毒法》", 条款="第四条", 法规版本="2007-12-29", 标签="国际禁毒日;应知应会"),
     row("判断", "每年12月4日为国家宪法日。", (), "正确", 难度="易", 分类="宪法/宪法实施"),
 ]
+
+
+def make_tall_xlsx(rows, *, ratio=156, seed=7):
+    """A small .xlsx whose one sheet inflates to ``rows`` rows of ~500 bytes, with an overall compression ratio
+    of about ``ratio`` (under the zip-bomb limits): the shape of issue 12's 1.3 MB → 192 MiB file. Rows repeat
+    (no cell references, which Excel may omit) and a random picture sets the ratio, so building it is cheap."""
+    import random
+    import zipfile
+
+    rng = random.Random(seed)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+                         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                         'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+                         'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                         'worksheet+xml"/></Types>')
+        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                         'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        archive.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                         'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                         'relationships"><sheets><sheet name="题库" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                         'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                         '</Relationships>')
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                        b'2006/main"><sheetData>')
+            header = "".join(f'<c t="inlineStr"><is><t>{t}</t></is></c>' for t in ["题型", "题干", "答案", "解析"])
+            sheet.write(f"<row>{header}</row>".encode())
+            filler = "依法行政" * 26
+            one = ('<row><c t="inlineStr"><is><t>判断</t></is></c><c t="inlineStr"><is><t>宪法是国家的根本法。'
+                   f'</t></is></c><c t="inlineStr"><is><t>正确</t></is></c><c t="inlineStr"><is><t>{filler}</t>'
+                   '</is></c></row>').encode()
+            block = one * 1000
+            for _ in range(rows // 1000):
+                sheet.write(block)
+            sheet.write(one * (rows % 1000) + b"</sheetData></worksheet>")
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        picture = max(0, int(info.file_size / ratio) - info.compress_size)
+        archive.writestr("xl/media/image1.png", rng.randbytes(picture), zipfile.ZIP_STORED)
+    return buffer.getvalue()
