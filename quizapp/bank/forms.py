@@ -55,3 +55,18 @@ class ImportApplyForm(FlaskForm):
                                                 ("fix_first", "先修改文件（本次不导入任何试题）")],
                         validators=[Optional()], default=None)
     submit = SubmitField("确认")
+
+
+def type_code_form(codes, mapping=None):
+    """One 题型 choice per numeric code found in the file; nothing is preselected, so nothing is guessed."""
+
+    class TypeCodeForm(FlaskForm):
+        token = HiddenField(validators=[DataRequired()])
+        submit = SubmitField("按此对应重新预检")
+
+    choices = [("", "请选择")] + list(TYPE_LABELS.items())
+    for code in codes:
+        setattr(TypeCodeForm, f"code_{code}", SelectField(
+            f"代码 {code}", choices=choices, default=(mapping or {}).get(code, ""),
+            validators=[DataRequired(f"请选择代码 {code} 对应的题型。")]))
+    return TypeCodeForm

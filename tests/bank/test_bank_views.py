@@ -356,3 +356,37 @@ def test_usable_banks_for_an_exam_unit(app, tree, jia_bank, yi_bank, system_bank
     """Does an exam in 一村 see its township's bank and the system bank, not the other township's?"""
     usable = set(db.session.scalars(services.usable_bank_ids(tree["v1"])))
     assert usable == {jia_bank.id, system_bank.id}
+
+
+def test_numeric_type_codes_are_confirmed_on_the_preview(client, org, jia_bank):
+    """Issue 17.4: does the preview ask what each numeric 题型 code means (nothing preselected), and import by that answer?"""
+    client.login("org_jia")
+    data = make_xlsx({"题库": [COLUMNS, ["1", "根本法是（ ）。", "A. 宪法", "B. 法律", "", "", "", "", "", "", "A"],
+                               ["3", "宪法是国家的根本法。", "", "", "", "", "", "", "", "", "正确"]]})
+    response = upload(client, jia_bank, data)
+    token = token_of(response)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "数字代码（1、3）" in page and 'name="code_1"' in page and \
+        '<option selected value="">请选择' in page.split('name="code_1"')[1][:200]
+    half = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
+    assert half.status_code == 422 and not questions_in(jia_bank)
+    done = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes",
+                       data={"token": token, "code_1": "single", "code_3": "judge"})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "当前对应：1 = 单选题，3 = 判断题" in page and "有错误的行（" not in page
+    assert "去掉了选项字母的选项（2 个）" in page and "A. 宪法" in page
+    client.post(f"/banks/{jia_bank.id}/import/apply", data={"token": token})
+    assert [(q.qtype, q.options) for q in questions_in(jia_bank)] == [("single", ["宪法", "法律"]),
+                                                                        ("judge", ["正确", "错误"])]
+
+
+def test_type_codes_of_another_persons_upload_are_refused(client, org, other_org, jia_bank):
+    """Can nobody but the uploader confirm type codes for a staged file?"""
+    client.login("org_jia")
+    data = make_xlsx({"题库": [COLUMNS, ["1", "根本法是（ ）。", "宪法", "法律", "", "", "", "", "", "", "A"]]})
+    token = token_of(upload(client, jia_bank, data))
+    client.logout()
+    client.login("org_yi")
+    response = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
+    assert response.status_code == 404
