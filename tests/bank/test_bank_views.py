@@ -381,12 +381,12 @@ def test_numeric_type_codes_are_confirmed_on_the_preview(client, org, jia_bank):
                                                                         ("judge", ["正确", "错误"])]
 
 
-def test_type_codes_of_another_persons_upload_are_refused(client, org, other_org, jia_bank):
+def test_type_codes_of_another_persons_upload_are_refused(client, make_client, org, other_org, jia_bank):
     """Can nobody but the uploader confirm type codes for a staged file?"""
     client.login("org_jia")
     data = make_xlsx({"题库": [COLUMNS, ["1", "根本法是（ ）。", "宪法", "法律", "", "", "", "", "", "", "A"]]})
     token = token_of(upload(client, jia_bank, data))
-    client.logout()
-    client.login("org_yi")
-    response = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
+    other = make_client()
+    other.login("org_yi")
+    response = other.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
     assert response.status_code == 404
