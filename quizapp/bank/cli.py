@@ -51,7 +51,7 @@ def _echo_text(result, preview=None):
 @click.option("--type-code", "type_codes", multiple=True, metavar="CODE=TYPE",
               help="数字题型代码的含义，如 --type-code 1=single --type-code 3=judge（可选 single、multiple、judge）。")
 def import_command(path, bank_name, dry_run, as_json, valid_only, type_codes):
-    """Import questions from an .xlsx/.xls/.csv file into a bank.
+    """Import questions from an .xlsx/.xls/.csv file, a Word .docx or a .txt of numbered questions into a bank.
 
     Exit status: 0 imported (or a clean dry run with something to import);
     1 rows were rejected and nothing was imported (without --valid-only), or
@@ -117,7 +117,7 @@ def _type_codes(pairs):
 @click.option("--bank", "bank_name", required=True, help="题库名称。")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_command(bank_name, out):
-    """Write every question of a bank (active and retired) to an .xlsx in the import layout."""
+    """Write every question of a bank (active and retired) to an .xlsx, or a .docx when OUT ends so, in the import layout."""
     banks = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name)).all()
     if not banks:
         raise click.ClickException(f"没有名为“{bank_name}”的题库。")
@@ -125,7 +125,10 @@ def export_command(bank_name, out):
         raise click.ClickException(f"有 {len(banks)} 个名为“{bank_name}”的题库（属于不同单位），请在网页上导出。")
     questions = db.session.scalars(sa.select(Question).where(Question.bank_id == banks[0].id)
                                    .order_by(Question.id)).all()
-    out.write_bytes(services.export_bytes(questions))
+    if out.suffix.lower() == ".docx":
+        out.write_bytes(services.export_docx_bytes(questions, title=banks[0].name))
+    else:
+        out.write_bytes(services.export_bytes(questions))
     click.echo(f"已导出 {len(questions)} 道试题到 {out}。")
 
 

@@ -18,7 +18,7 @@ from ..common.errors import ServiceError
 from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, header_refusal, read_workbook
 from ..common.uploads import sha256_hex
 from ..extensions import db
-from . import qtypes
+from . import qtypes, textbank
 from .models import Bank, ImportRecord, Question
 from .rows import LABELS, OPTION_KEYS, REQUIRED, SYNONYMS, clean_cell, column_label, is_type_code, parse_record
 
@@ -80,6 +80,8 @@ class ImportPreview:
     type_codes: dict[str, str] = field(default_factory=dict)
     # (sheet, row, letter, text as written, text kept) for option labels removed from option cells.
     stripped_labels: list[tuple[str, int, str, str, str]] = field(default_factory=list)
+    # Text banks: {section: {type code or "unknown": questions found}}, so a misread section shows at once.
+    section_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rejected_rows(self) -> int:
@@ -106,7 +108,7 @@ class ImportPreview:
                 "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only,
                 "type_codes_found": self.type_codes_found, "type_codes": self.type_codes,
                 "stripped_labels": [list(item) for item in self.stripped_labels[:SHOW_STRIPPED]],
-                "stripped_count": len(self.stripped_labels)}
+                "stripped_count": len(self.stripped_labels), "section_counts": self.section_counts}
 
 
 def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None,
@@ -118,6 +120,9 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
     Raises SpreadsheetError when the file as a whole cannot be used (not a
     spreadsheet, damaged, too big, no header, no data rows).
     """
+    kind = text_kind(data, filename)
+    if kind:
+        return read_text_questions(data, filename, docx=kind == "docx", max_bytes=max_bytes)
     sheets = read_workbook(data, max_bytes=max_bytes, max_rows=MAX_ROWS)
     preview = ImportPreview(filename=filename, sha256=sha256_hex(data), type_codes=dict(type_codes or {}))
     usable = [sheet for sheet in sheets if sheet.name.strip() not in INSTRUCTION_SHEETS]
@@ -170,6 +175,76 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
         preview.notes.append(f"有 {len(preview.stripped_labels)} 个选项去掉了开头的选项字母（如“A.”），请在下方核对。")
     if preview.total == 0:
         raise SpreadsheetError("文件只有表头，没有试题。")
+    return preview
+
+
+def text_kind(data: bytes, filename: str) -> str | None:
+    """'docx' or 'text' when the file is a Word document or a .txt bank, None for spreadsheets."""
+    name = (filename or "").lower()
+    if textbank.is_docx(data):
+        return "docx"
+    if name.endswith((".docx", ".docm")):
+        raise SpreadsheetError("文件不是有效的 Word 文档（.docx）。")
+    if name.endswith(".doc") or (data.startswith(b"\xd0\xcf\x11\xe0") and name.endswith((".wps", ".doc"))):
+        raise SpreadsheetError("不支持旧版 Word 文档（.doc），请在 Word 或 WPS 中另存为 .docx 后再上传。")
+    if name.endswith(".txt"):
+        return "text"
+    return None
+
+
+def read_text_questions(data: bytes | str, filename: str = "", *, docx: bool = False,
+                        max_bytes: int | None = None) -> ImportPreview:
+    """Read and validate a Word document or pasted text of numbered questions; writes nothing.
+
+    Each question is checked by the same ``parse_record`` as a spreadsheet row;
+    ``sheet`` is its section, ``row`` its number and ``column`` its paragraph
+    (第 12 段) or line (第 12 行).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not raw.strip():
+        raise SpreadsheetError("没有内容。")
+    if max_bytes and len(raw) > max_bytes:
+        raise SpreadsheetError(f"文件过大（超过 {max_bytes // (1024 * 1024)} MB）。")
+    bank = textbank.read_text_bank(data, docx=docx)
+    if len(bank.questions) > MAX_ROWS:
+        raise SpreadsheetError(f"试题数超过上限（{MAX_ROWS} 道），请拆分后分批导入。")
+    textbank.attach_answer_table(bank)
+    out_of_sequence = textbank.sequence_problems(bank)
+    preview = ImportPreview(filename=filename, sha256=sha256_hex(raw))
+    preview.notes += bank.notes
+    seen: dict[str, tuple[str, int]] = {}
+    counts: dict[str, Counter] = {}
+    for index, question in enumerate(bank.questions):
+        preview.total += 1
+        section = question.section or "（无标题）"
+        if section not in preview.sheets:
+            preview.sheets.append(section)
+        record, extra, key_where = textbank.to_record(question)
+        if index in out_of_sequence:
+            extra.append((question.where, out_of_sequence[index]))
+        if question.section and question.qtype is None:
+            extra.append((question.where, f"“{question.section}”这类题型本系统暂不支持，未导入"))
+        values, problems = parse_record(record, infer_type=question.qtype is None and not question.section)
+        found_type = values["qtype"] if values else (question.qtype or "unknown")
+        counts.setdefault(section, Counter())[found_type] += 1
+        here = [RowProblem(section, question.number, f"第 {where} {bank.unit}", message) for where, message in extra]
+        here += [RowProblem(section, question.number,
+                            f"第 {key_where if key == 'answer' and key_where else question.where} {bank.unit}",
+                            textbank.NO_KEY if message == "答案为空" else
+                            message if message.startswith(column_label(key)) else f"{column_label(key)}：{message}")
+                 for key, message in problems]
+        if here:
+            preview.problems += here
+            continue
+        earlier = seen.get(values["fingerprint"])
+        if earlier:
+            preview.duplicates.append(Duplicate(section, question.number, values["stem"], same_as=earlier))
+            continue
+        seen[values["fingerprint"]] = (section, question.number)
+        preview.accepted.append(Accepted(section, question.number, values))
+    preview.section_counts = {name: dict(counter) for name, counter in counts.items()}
+    if preview.total == 0:
+        raise SpreadsheetError("没有找到编号的试题（如“1．”“1、”“（1）”“第1题”）。")
     return preview
 
 

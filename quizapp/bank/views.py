@@ -117,6 +117,33 @@ def export(bank_id):
     return xlsx_download(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
 
 
+@bank_bp.route("/<int:bank_id>/export.docx")
+@manager_required
+def export_docx(bank_id):
+    """The active questions as a Word document in the text-import layout, for organisers who print papers."""
+    bank = services.get_bank_or_404(current_user, bank_id)
+    items = db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id, Question.status == "active")
+                               .order_by(Question.id)).all()
+    return _docx_download(services.export_docx_bytes(items, title=bank.name), f"{bank.name}.docx")
+
+
+@bank_bp.route("/template.docx")
+@manager_required
+def template_docx():
+    return _docx_download(services.template_docx_bytes(), "试题导入模板.docx")
+
+
+def _docx_download(content: bytes, filename: str):
+    from urllib.parse import quote
+
+    from flask import Response
+
+    from .textbank import DOCX_MIME
+
+    return Response(content, mimetype=DOCX_MIME, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+
+
 @bank_bp.route("/template.xlsx")
 @manager_required
 def template():

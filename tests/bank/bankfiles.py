@@ -92,3 +92,86 @@ def make_tall_xlsx(rows, *, ratio=156, seed=7):
         picture = max(0, int(info.file_size / ratio) - info.compress_size)
         archive.writestr("xl/media/image1.png", rng.randbytes(picture), zipfile.ZIP_STORED)
     return buffer.getvalue()
+
+
+def tiny_png():
+    """A valid 1×1 PNG, for a question with a picture."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def make_docx(blocks):
+    """A .docx from blocks: a string is a paragraph, a list of rows is a table, ("image", text) a paragraph
+    with that text and a picture."""
+    from docx import Document
+    from docx.shared import Cm
+
+    document = Document()
+    for block in blocks:
+        if isinstance(block, str):
+            document.add_paragraph(block)
+        elif isinstance(block, tuple):
+            paragraph = document.add_paragraph(block[1])
+            paragraph.add_run().add_picture(io.BytesIO(tiny_png()), width=Cm(1))
+        else:
+            table = document.add_table(rows=len(block), cols=len(block[0]))
+            for r, cells in enumerate(block):
+                for c, text in enumerate(cells):
+                    table.cell(r, c).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# Every layout of issue 17 in one Word document; ALL_LAYOUT_KEYS are its keys, section by section.
+ALL_LAYOUTS = [
+    "2025年度学法用法考试题库",
+    "一、单项选择题（每题2分，共12分）",
+    "1．根据宪法，中华人民共和国的一切权力属于（ ）。",                 # 1． numbering
+    "A．人民", "B．中国共产党", "C．全国人民代表大会", "D．国务院",        # one option per paragraph
+    "答案：A",                                                        # 答案：line
+    "解析：宪法第二条。",
+    "难度：易",
+    "依据：《中华人民共和国宪法》第二条",
+    "2、国家宪法日是每年的（ B ）。",                                   # 1、 numbering, key in the blank
+    "A.3月15日 B.12月4日 C.10月1日 D.7月1日",                          # options on one line
+    "（3）村民委员会每届任期",                                          # （1） numbering, stem over two paragraphs
+    "（ ）年。",
+    "A、三", "B、五", "C、四", "D、六",                                  # A、 labels
+    "【答案】B",                                                      # 【答案】
+    "第4题 下列属于行政处罚的是（ ）。",                                 # 第1题 numbering
+    [["Ａ．罚款", "Ｂ．批评教育"], ["Ｃ．约谈", "Ｄ．谈话提醒"]],          # two-column table, full-width labels
+    "正确答案：A",                                                    # 正确答案：
+    "5.【单选题】下列不属于行政强制措施的是_____。",                     # type tag, _____ blank
+    "A:查封场所", "B:扣押财物", "C:冻结存款", "D:罚款",                   # A: labels
+    "参考答案：D",                                                    # 参考答案： for one question
+    "6. 行政复议机关是（  ）。",                                        # key only in the answer table
+    "A.上一级主管部门 B.法院 C.检察院 D.公安机关",
+    "二、多项选择题",
+    "1. 禁毒工作实行（ ）并举的方针。",
+    "A.禁种 B.禁制 C.禁贩 D.禁吸",
+    "【答案】ABCD",
+    "【解析】禁毒法第四条。",
+    "2.（多选）下列属于行政强制措施的有（ ）。",                        # （多选） tag
+    "A:查封场所", "B:扣押财物", "C:冻结存款", "D:警告",
+    "三、判断题",
+    "1. 宪法是国家的根本法。（√）",
+    "2. 国家宪法日是3月15日。（×）",
+    "3. 村委会每届任期五年。（对）",
+    "4. 村委会每届任期三年。（错）",
+    "5. 乡镇人民政府是基层国家行政机关。正确",
+    "6. 我国实行联邦制。错误",
+    "7. 我国实行单一制。（ ）",
+    "参考答案：",
+    "一、6.A",
+    "二、2. ABC",
+    "三、7.√",
+]
+ALL_LAYOUT_KEYS = {"single": ["A", "B", "B", "A", "D", "A"], "multiple": ["ABCD", "ABC"],
+                   "judge": ["A", "B", "A", "B", "A", "B", "A"]}
