@@ -43,8 +43,15 @@ class QuestionStatusForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("试题文件（.xlsx / .xls / .csv）", validators=[FileRequired("请选择文件。")])
+    file = FileField("试题文件（.xlsx / .xls / .csv / Word .docx / .txt）", validators=[FileRequired("请选择文件。")])
     submit = SubmitField("上传并预检")
+
+
+class PasteForm(FlaskForm):
+    """Questions copied from a PDF or a web page, in the same layouts as a Word document."""
+
+    text = TextAreaField("试题文本", validators=[DataRequired("请粘贴试题。")], render_kw={"rows": 20})
+    submit = SubmitField("预检")
 
 
 class ImportApplyForm(FlaskForm):

@@ -335,6 +335,8 @@ def _stem_or_options(question: TextQuestion, text: str, where: int):
     folded = fold(text)
     labels, expected = [], len(question.options)
     for match in _OPTION_ANYWHERE.finditer(folded):
+        if match.start() > 0 and folded[:match.start()].rstrip().endswith("("):
+            continue  # "（ A ）": a key in the stem's blank, not an option
         if expected < len(LETTERS) and match.group(1) == LETTERS[expected]:
             labels.append(match)
             expected += 1

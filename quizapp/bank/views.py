@@ -16,7 +16,7 @@ from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
-from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm, QuestionStatusForm, type_code_form
+from .forms import BankForm, ImportApplyForm, ImportForm, PasteForm, QuestionForm, QuestionStatusForm, type_code_form
 from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
@@ -260,6 +260,29 @@ def import_upload(bank_id):
         return jsonify(errors=messages), 422
     return render_template("bank/import.html", form=form, bank=bank,
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024), max_rows=importer.MAX_ROWS)
+
+
+PASTED_NAME = "粘贴的文本.txt"
+
+
+@bank_bp.route("/<int:bank_id>/import/paste", methods=["GET", "POST"])
+@manager_required
+def import_paste(bank_id):
+    """Pasted text (from a PDF or a web page) goes through the same preview and apply as an uploaded file."""
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = PasteForm()
+    if form.validate_on_submit():
+        data = form.text.data.encode("utf-8")
+        try:
+            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+        except SpreadsheetError as error:
+            form.text.errors = [str(error)]
+        else:
+            staged = uploads.stage(current_user, UPLOAD_PURPOSE, PASTED_NAME, data,
+                                   {"bank_id": bank.id, "preview": _snapshot(preview)})
+            db.session.commit()
+            return redirect(url_for("bank.import_preview", bank_id=bank.id, token=staged.token), code=303)
+    return render_template("bank/import_paste.html", form=form, bank=bank), 422 if form.errors else 200
 
 
 def _question_view(values):
