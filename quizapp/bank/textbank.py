@@ -222,112 +222,132 @@ def parse_lines(lines: list[Line], unit: str = "段") -> TextBank:
     mode = "stem"  # where a plain continuation line goes: stem, option, explanation
     in_answers, answer_ordinal = False, None
     ignored: list[int] = []
+    table_before, table_section, per_part = set(), None, False
 
-    for line in lines:
-        for raw in line.text.split("\n"):
-            raw = raw.strip()
-            text = fold(raw)
-            if not text:
-                continue
-            heading = _SECTION.match(text)
-            if heading and len(text) <= 40:
-                numeral = heading.group(1) or heading.group(2)
-                if in_answers:
-                    answer_ordinal = _NUMERALS.find(numeral[-1]) if numeral else None
-                    continue
-                section = raw.strip()
-                section_type = type_of(heading.group(3))
-                section_ordinal = _NUMERALS.find(numeral[-1]) if numeral else len(bank.sections)
-                ordinals[section] = section_ordinal
-                bank.sections.append(section)
-                current, mode = None, "stem"
-                if section_type is None:
-                    bank.notes.append(f"“{section}”这一类题型本系统暂不支持，其中的试题将列为错误。")
-                continue
-            table = _ANSWER_TABLE.match(text)
-            if table and not in_answers:
-                rest = table.group(1).strip()
-                # "参考答案：" alone, or followed by several keys, starts the answer table; "答案：A" is one key.
-                if not rest or _RANGE.search(rest) or len(_PAIR.findall(rest)) >= 2:
-                    in_answers, current = True, None
-                    if not rest:
-                        continue
-                    text = rest
+    flat = [(raw.strip(), line) for line in lines for raw in line.text.split("\n") if raw.strip()]
+    for position, (raw, line) in enumerate(flat):
+        text = fold(raw)
+        heading = _SECTION.match(text)
+        if heading and len(text) <= 40:
+            numeral = heading.group(1) or heading.group(2)
+            if in_answers and _starts_question(flat, position + 1):
+                # The answers of one part, then the next part's questions: keys given without a part's
+                # heading belong to the part they follow (a table at the very end stays document-wide).
+                in_answers, per_part = False, True
+                _rekey(bank, table_before, table_section)
             if in_answers:
-                _read_answer_line(text, answer_ordinal, line.where, bank)
+                answer_ordinal = _NUMERALS.find(numeral[-1]) if numeral else None
                 continue
-            numbered = _NUMBER.match(text)
-            if numbered and not _OPTION.match(text):
-                number = int(next(g for g in numbered.groups()[:3] if g))
-                start = numbered.start(4)
-                rest = text[start:].lstrip()
-                start += len(text[start:]) - len(rest)
-                current = TextQuestion(section, section_type, number, line.where,
-                                       section_ordinal=ordinals.get(section))
-                tag = _TYPE_TAG.match(rest)
-                if tag:
-                    current.tag_type = type_of(tag.group(1))
-                    start += tag.end()
-                bank.questions.append(current)
-                mode = "stem"
-                if line.image:
-                    current.images.append(line.where)
-                if raw[start:].strip():
-                    _stem_or_options(current, raw[start:].strip(), line.where)
-                    mode = "option" if current.options else "stem"
-                continue
-            tag = _TYPE_TAG.match(text)
-            if tag and current is not None and not current.options and not current.stem:
-                current.tag_type = type_of(tag.group(1))
-                raw, text = raw[tag.end():].strip(), text[tag.end():].strip()
-                if not text:
+            section = raw.strip()
+            section_type = type_of(heading.group(3))
+            section_ordinal = _NUMERALS.find(numeral[-1]) if numeral else len(bank.sections)
+            ordinals[section] = section_ordinal
+            bank.sections.append(section)
+            current, mode = None, "stem"
+            if section_type is None:
+                bank.notes.append(f"“{section}”这一类题型本系统暂不支持，其中的试题将列为错误。")
+            continue
+        table = _ANSWER_TABLE.match(text)
+        if table and not in_answers:
+            rest = table.group(1).strip()
+            # "参考答案：" alone, or followed by several keys, starts the answer table; "答案：A" is one key.
+            if not rest or _RANGE.search(rest) or len(_PAIR.findall(rest)) >= 2 or _PAIR.fullmatch(rest):
+                in_answers, current, answer_ordinal = True, None, None
+                table_before, table_section = set(bank.answer_table), section_ordinal
+                if not rest:
                     continue
-            if current is None:
-                ignored.append(line.where)
-                continue
+                text = rest
+        if in_answers:
+            _read_answer_line(text, answer_ordinal, line.where, bank)
+            continue
+        numbered = _NUMBER.match(text)
+        if numbered and not _OPTION.match(text):
+            number = int(next(g for g in numbered.groups()[:3] if g))
+            start = numbered.start(4)
+            rest = text[start:].lstrip()
+            start += len(text[start:]) - len(rest)
+            current = TextQuestion(section, section_type, number, line.where,
+                                   section_ordinal=ordinals.get(section))
+            tag = _TYPE_TAG.match(rest)
+            if tag:
+                current.tag_type = type_of(tag.group(1))
+                start += tag.end()
+            bank.questions.append(current)
+            mode = "stem"
             if line.image:
                 current.images.append(line.where)
-            key = _KEY_LINE.match(text)
-            if key:
-                value = raw[key.start(1):].strip()
-                explanation = _EXPLANATION.search(fold(value))
-                if current.key and value and current.key != value:
-                    current.problems.append((line.where, f"答案写了两次（“{current.key}”和“{value}”）"))
-                current.key, current.key_where = value.split()[0] if value else "", line.where
-                mode = "after"
-                if explanation:
-                    current.explanation.append(value[explanation.start(1):].strip())
-                    current.key = fold(value[:explanation.start()]).split()[0] if value[:explanation.start()].strip() else ""
-                    mode = "explanation"
+            if raw[start:].strip():
+                _stem_or_options(current, raw[start:].strip(), line.where)
+                mode = "option" if current.options else "stem"
+            continue
+        tag = _TYPE_TAG.match(text)
+        if tag and current is not None and not current.options and not current.stem:
+            current.tag_type = type_of(tag.group(1))
+            raw, text = raw[tag.end():].strip(), text[tag.end():].strip()
+            if not text:
                 continue
-            explanation = _EXPLANATION.match(text)
+        if current is None:
+            ignored.append(line.where)
+            continue
+        if line.image:
+            current.images.append(line.where)
+        key = _KEY_LINE.match(text)
+        if key:
+            value = raw[key.start(1):].strip()
+            explanation = _EXPLANATION.search(fold(value))
+            if current.key and value and current.key != value:
+                current.problems.append((line.where, f"答案写了两次（“{current.key}”和“{value}”）"))
+            current.key, current.key_where = value.split()[0] if value else "", line.where
+            mode = "after"
             if explanation:
-                current.explanation.append(raw[explanation.start(1):].strip())
+                current.explanation.append(value[explanation.start(1):].strip())
+                current.key = fold(value[:explanation.start()]).split()[0] if value[:explanation.start()].strip() else ""
                 mode = "explanation"
-                continue
-            meta = _META.match(text)
-            if meta:
-                name = meta.group(1) or meta.group(2)
-                current.meta[_META_KEYS[name]] = raw[meta.start(3):].strip()
-                mode = "after"
-                continue
-            if _OPTION.match(text):
-                _stem_or_options(current, raw.strip(), line.where)
-                mode = "option"
-                continue
-            if mode == "stem":
-                current.stem.append(raw.strip())
-            elif mode == "option" and current.options:
-                letter, value, where = current.options[-1]
-                current.options[-1] = (letter, f"{value}\n{raw.strip()}", where)
-            elif mode == "explanation":
-                current.explanation.append(raw.strip())
-            else:
-                current.problems.append((line.where, f"无法识别这一{unit}属于试题的哪一部分：“{raw[:30]}”"))
+            continue
+        explanation = _EXPLANATION.match(text)
+        if explanation:
+            current.explanation.append(raw[explanation.start(1):].strip())
+            mode = "explanation"
+            continue
+        meta = _META.match(text)
+        if meta:
+            name = meta.group(1) or meta.group(2)
+            current.meta[_META_KEYS[name]] = raw[meta.start(3):].strip()
+            mode = "after"
+            continue
+        if _OPTION.match(text):
+            _stem_or_options(current, raw.strip(), line.where)
+            mode = "option"
+            continue
+        if mode == "stem":
+            current.stem.append(raw.strip())
+        elif mode == "option" and current.options:
+            letter, value, where = current.options[-1]
+            current.options[-1] = (letter, f"{value}\n{raw.strip()}", where)
+        elif mode == "explanation":
+            current.explanation.append(raw.strip())
+        else:
+            current.problems.append((line.where, f"无法识别这一{unit}属于试题的哪一部分：“{raw[:30]}”"))
+    if in_answers and per_part:  # the last part's answers, after the same pattern as the parts before
+        _rekey(bank, table_before, table_section)
     if ignored:
         shown = "、".join(str(where) for where in ignored[:10]) + ("……" if len(ignored) > 10 else "")
         bank.notes.append(f"第 {shown} {unit}（共 {len(ignored)} {unit}）不在任何试题中（标题、说明等），已忽略。")
     return bank
+
+
+def _rekey(bank, before, ordinal):
+    """Keys read since the table began without a part's heading belong to part ``ordinal``."""
+    for key in [key for key in bank.answer_table if key[0] is None and key not in before]:
+        bank.answer_table[(ordinal, key[1])] = bank.answer_table.pop(key)
+
+
+def _starts_question(flat, position) -> bool:
+    """Is the line at ``position`` a numbered question (not a line of an answer table like "1.A 2.C")?"""
+    if position >= len(flat):
+        return False
+    text = fold(flat[position][0])
+    return bool(_NUMBER.match(text)) and not _RANGE.search(text) and not _PAIR.match(text)
 
 
 def _stem_or_options(question: TextQuestion, text: str, where: int):

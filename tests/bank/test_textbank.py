@@ -187,3 +187,14 @@ def test_word_template_imports_its_examples():
     assert not preview.problems and [item.values["qtype"] for item in preview.accepted] == ["single", "multiple", "judge"]
     assert any("不在任何试题中" in note for note in preview.notes)
     assert parse_record  # the template's examples are the spreadsheet template's, read by the same rules
+
+
+def test_answer_tables_per_part_and_never_assigned_by_guess():
+    """Are answers given after each part matched to that part, while an end table without parts, for numbers that
+    restart in each part, is not spread over the wrong questions (each is an error instead)?"""
+    per_part = text(["一、单项选择题", "1. 甲（ ）。", "A.一 B.二", "参考答案：1-1 B", "二、判断题", "1. 乙。（ ）",
+                     "参考答案：1.×"])
+    assert not per_part.problems and [item.values["answer"] for item in per_part.accepted] == ["B", "B"]
+    ambiguous = text(["一、单项选择题", "1. 甲（ ）。", "A.一 B.二", "二、判断题", "1. 乙。", "参考答案：", "1.B 1.×"])
+    assert not ambiguous.accepted
+    assert all("没有找到答案" in p.message for p in ambiguous.problems)
