@@ -251,7 +251,10 @@ def read_text_questions(data: bytes | str, filename: str = "", *, docx: bool = F
 def _note_stripped_labels(preview, sheet, row, record, options):
     """Remember option cells whose leading label was removed, so the preview shows what was kept."""
     for i, key in enumerate(OPTION_KEYS[:len(options)]):
-        written = clean_cell(record.get(key, ""))
+        written = record.get(key, "")
+        if not written or written == options[i]:
+            continue
+        written = clean_cell(written)
         if written and written != options[i]:
             preview.stripped_labels.append((sheet, row, key[-1], written, options[i]))
 

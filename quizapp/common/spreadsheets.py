@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Number
+from operator import itemgetter
 
 from .clock import format_datetime
 
@@ -179,8 +180,8 @@ def read_workbook(data: bytes, max_bytes: int | None = None, max_rows: int | Non
                 skip_empty_area=False, nrows=None if limit is None else limit + 1)
             if limit is not None and len(rows) > limit:
                 raise _too_many_rows(max_rows)
-            sheets.append(Sheet(str(name), [[_text(cell) for cell in row] for row in rows],
-                                formulas.get(str(name), {})))
+            sheets.append(Sheet(str(name), [[cell if cell.__class__ is str else _text(cell) for cell in row]
+                                            for row in rows], formulas.get(str(name), {})))
     except SpreadsheetError:
         raise
     except Exception:  # calamine raises many kinds on damaged files
@@ -317,12 +318,22 @@ def header_key(text: str, synonyms: dict[str, str]) -> str | None:
 
 def _first_chars(synonyms, required):
     """For each required column, the first characters of its spellings: a cheap test for a header row."""
-    return [{text[0] for text, key in synonyms.items() if key == name and text} for name in sorted(required)]
+    return [{text[0] for text, key in synonyms.items() if key == name and text}
+            | {text[0].upper() for text, key in synonyms.items() if key == name and text} for name in sorted(required)]
+
+
+_MARK_STARTS = frozenset("*＊【[(（ \t")
 
 
 def _may_be_header(row, first_chars) -> bool:
-    joined = "".join(cell for cell in row if len(cell) <= 60).lower()
-    return all(any(ch in joined for ch in chars) for chars in first_chars)
+    """Cheap test run on every data row: some cell starts like a spelling of each required column."""
+    firsts = {cell[:1] for cell in row}
+    if firsts & _MARK_STARTS:
+        return True  # "*题干", "【答案】": let the full check decide
+    for chars in first_chars:
+        if firsts.isdisjoint(chars):
+            return False
+    return True
 
 
 def header_refusal(sheets, synonyms: dict[str, str], required: set[str], labels: dict[str, str],
@@ -398,21 +409,28 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
                         unknown.append(cell.strip())
                 table = Table(sheet.name, index + 1, columns, unknown_headers=unknown)
                 tables.append(table)
+                names = list(columns)
+                getter = itemgetter(*columns.values())
+                width = max(columns.values()) + 1
                 continue
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             total += 1
             if total > max_rows:
                 raise SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
-            record = {}
-            for name, col in table.columns.items():
-                value = row[col].strip() if col < len(row) else ""
-                if len(value) > max_cell:
-                    problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
-                    value = value[:max_cell]
-                record[name] = value
-                if formulas and (index, col) in formulas:
-                    problems.append(RowProblem(sheet.name, index + 1, name, formula_message(index, col, formulas)))
+            if len(row) < width:
+                row = list(row) + [""] * (width - len(row))
+            values = [value.strip() for value in getter(row)] if len(names) > 1 else [getter(row).strip()]
+            if max(map(len, values)) > max_cell:
+                for name, value in zip(names, values):
+                    if len(value) > max_cell:
+                        problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
+                values = [value[:max_cell] for value in values]
+            record = dict(zip(names, values))
+            if formulas:
+                for name, col in table.columns.items():
+                    if (index, col) in formulas:
+                        problems.append(RowProblem(sheet.name, index + 1, name, formula_message(index, col, formulas)))
             table.records.append((index + 1, record))
     return tables, problems
 
