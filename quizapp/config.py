@@ -62,7 +62,8 @@ def from_environment(instance_path):
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024,
+        # One documented variable (UPLOAD_MAX_MB): the request may carry the file plus 1 MB of form fields.
+        "MAX_CONTENT_LENGTH": (int(os.environ.get("UPLOAD_MAX_MB", "10")) + 1) * 1024 * 1024,
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024,
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         "DEMO_MODE": _bool("QUIZAPP_DEMO"),

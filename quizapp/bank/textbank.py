@@ -66,9 +66,13 @@ def fold(text: str) -> str:
 
 
 def type_of(name: str) -> str | None:
+    """The type code a heading or tag names; a type the registry does not have (不定项 today) is None."""
+    known = qtypes.from_name(name)
+    if known is not None:
+        return known.code
     name = fold(name)
     if name.startswith("不定项"):
-        return None  # no 不定项 type in this bank yet: an error, never read as 多选
+        return None  # never read as 多选: its scoring differs
     if "多" in name:
         return "multiple"
     if "单" in name:
