@@ -249,8 +249,9 @@ def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int],
                     end = buffer.rfind(b"row>")
                     cut = len(buffer) if not chunk else (end + 4 if end >= 0 else buffer.rfind(b">") + 1)
                     part, tail = buffer[:cut], buffer[cut:]
-                    rows += len(_ROW_TAG.findall(part))
-                    cells += len(_VALUE_TAG.findall(part))
+                    rows += _count_rows(part)
+                    cells += part.count(b"<v>") + part.count(b"<is>") if b":v" not in part and b":is" not in part \
+                        else len(_VALUE_TAG.findall(part))
                     if limit is not None and (rows > limit or cells > cell_limit):
                         raise _too_many_rows(limit - ROW_ALLOWANCE)
                     if b"<f" in part or b":f" in part:
@@ -259,6 +260,14 @@ def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int],
                         break
             found[sheet_name] = formulas
     return found
+
+
+def _count_rows(part: bytes) -> int:
+    """Rows with cells in a run of sheet XML: bytes.count where the XML is plain, the regex where it is not."""
+    opened, closed = part.count(b"<row"), part.count(b"</row>")
+    if opened == closed and b":row" not in part:
+        return opened  # every row written as <row …>…</row> (self-closed empty rows would make these differ)
+    return len(_ROW_TAG.findall(part))
 
 
 def _find_formulas(part, formulas, unescape):
