@@ -213,3 +213,27 @@ def test_file_at_the_limit_still_reads():
     preview = importer.read_questions(make_tall_xlsx(importer.MAX_ROWS), "tall.xlsx")
     assert preview.total == importer.MAX_ROWS
     assert len(preview.accepted) == 1 and len(preview.duplicates) == importer.MAX_ROWS - 1
+
+
+def test_migration_recomputes_stored_fingerprints(f, jia_bank):
+    """Does migration w3imports01 give every stored question the fingerprint the new duplicate rule computes?"""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from quizapp.bank.rows import fingerprint
+
+    question = f.question(jia_bank, stem="C++ 是（ ）。", options=["C++", "C", "Go"])
+    db.session.execute(sa.update(Question).values(fingerprint="0" * 64))
+    db.session.commit()
+    path = next((Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("*_w3imports01_*.py"))
+    spec = importlib.util.spec_from_file_location("w3imports01", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with Operations.context(MigrationContext.configure(db.session.connection())):
+        module.upgrade()
+    db.session.commit()
+    db.session.refresh(question)
+    assert question.fingerprint == fingerprint(question.qtype, question.stem, question.options)
