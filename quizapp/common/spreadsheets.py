@@ -61,6 +61,8 @@ class RowProblem:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
 
     def __str__(self):
+        if self.column.startswith("第 ") and self.column.endswith(("段", "行")):  # a Word/text bank's question
+            return f"“{self.sheet}”第 {self.row} 题（{self.column}）：{self.message}"
         where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
         if self.row:
             where += f"第 {self.row} 行"

@@ -198,3 +198,12 @@ def test_answer_tables_per_part_and_never_assigned_by_guess():
     ambiguous = text(["一、单项选择题", "1. 甲（ ）。", "A.一 B.二", "二、判断题", "1. 乙。", "参考答案：", "1.B 1.×"])
     assert not ambiguous.accepted
     assert all("没有找到答案" in p.message for p in ambiguous.problems)
+
+
+def test_cli_text_output_names_part_number_and_line(runner, tmp_path):
+    """Does the CLI's plain output say “part” 第 N 题（第 M 行） for a text bank, not a sheet row?"""
+    path = tmp_path / "题.txt"
+    path.write_text("一、单项选择题\n1. 甲（ ）。\nA.一 B.二\n答案：C\n", encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path), "--bank", "县题库"])
+    assert result.exit_code == 1
+    assert "“一、单项选择题”第 1 题（第 4 行）：答案 C 不在已填写的选项中" in result.output
