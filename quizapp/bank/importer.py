@@ -169,7 +169,8 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
                 continue
             seen[values["fingerprint"]] = (table.sheet, row)
             preview.accepted.append(Accepted(table.sheet, row, values))
-            _note_stripped_labels(preview, table.sheet, row, record, values["options"])
+            if values["qtype"] != "judge":  # 判断's options are the fixed pair, whatever the file wrote
+                _note_stripped_labels(preview, table.sheet, row, record, values["options"])
     preview.type_codes_found = sorted(codes_found, key=lambda code: (len(code), code))
     if preview.stripped_labels:
         preview.notes.append(f"有 {len(preview.stripped_labels)} 个选项去掉了开头的选项字母（如“A.”），请在下方核对。")
@@ -250,8 +251,10 @@ def read_text_questions(data: bytes | str, filename: str = "", *, docx: bool = F
 
 def _note_stripped_labels(preview, sheet, row, record, options):
     """Remember option cells whose leading label was removed, so the preview shows what was kept."""
+    if len(options) > 1 and not record.get("opt_B"):
+        return  # options from one cell (选项 or 选项A): split, not stripped
     for i, key in enumerate(OPTION_KEYS[:len(options)]):
-        written = record.get(key, "")
+        written = record.get(key)
         if not written or written == options[i]:
             continue
         written = clean_cell(written)

@@ -411,6 +411,7 @@ def _infer_type(answer_text, options):
 _TYPE_CODE = re.compile(r"\d{1,2}(?:\.0)?")
 
 
+@lru_cache(maxsize=1024)
 def is_type_code(text: str) -> bool:
     """"1", "3" or "2.0": how some exporters write the type; only an organiser's mapping gives it meaning."""
     return _TYPE_CODE.fullmatch(qtypes.fold(text)) is not None

@@ -237,3 +237,12 @@ def test_migration_recomputes_stored_fingerprints(f, jia_bank):
     db.session.commit()
     db.session.refresh(question)
     assert question.fingerprint == fingerprint(question.qtype, question.stem, question.options)
+
+
+def test_stripped_labels_list_only_real_removals():
+    """Are 判断 rows with 对/错 options and options split from one cell left out of the stripped-label list?"""
+    rows = [COLUMNS, ["判断", "宪法是根本法。", "对", "错", "", "", "", "", "", "", "对"],
+            ["单选", "根本法是（ ）。", "A.宪法 B.法律", "", "", "", "", "", "", "", "A"],
+            ["单选", "基本法是（ ）。", "A.宪法", "B.法律", "", "", "", "", "", "", "A"]]
+    preview = read(rows)
+    assert not preview.problems and [item[1] for item in preview.stripped_labels] == [4, 4]
