@@ -189,7 +189,13 @@ def docx_lines(data: bytes) -> list[Line]:
             add(child)
         elif child.tag == table_tag:
             for row in child.iter(qn("w:tr")):
-                for cell in row.iter(qn("w:tc")):
+                cells = list(row.iter(qn("w:tc")))
+                texts = [_paragraph_text(cell, qn).strip() for cell in cells]
+                if len(cells) == 2 and re.fullmatch(r"[(（]?[A-HＡ-Ｈ][)）.．、]?", texts[0]) and texts[1]:
+                    # a letter column and a text column: one option per row
+                    lines.append(Line(f"{fold(texts[0]).strip('().、')}．{texts[1]}", len(lines) + 1))
+                    continue
+                for cell in cells:
                     for paragraph in cell.iter(paragraph_tag):
                         add(paragraph)
     return lines
@@ -264,6 +270,11 @@ def parse_lines(lines: list[Line], unit: str = "段") -> TextBank:
         if in_answers:
             _read_answer_line(text, answer_ordinal, line.where, bank)
             continue
+        leading_tag = _TYPE_TAG.match(text)
+        if leading_tag and _NUMBER.match(text[leading_tag.end():]):  # "【单选题】1. …": the tag, then the number
+            raw, text = raw[leading_tag.end():], text[leading_tag.end():]
+        else:
+            leading_tag = None
         numbered = _NUMBER.match(text)
         if numbered and not _OPTION.match(text):
             number = int(next(g for g in numbered.groups()[:3] if g))
@@ -276,6 +287,8 @@ def parse_lines(lines: list[Line], unit: str = "段") -> TextBank:
             if tag:
                 current.tag_type = type_of(tag.group(1))
                 start += tag.end()
+            elif leading_tag:
+                current.tag_type = type_of(leading_tag.group(1))
             bank.questions.append(current)
             mode = "stem"
             if line.image:

@@ -207,3 +207,13 @@ def test_cli_text_output_names_part_number_and_line(runner, tmp_path):
     result = runner.invoke(args=["bank", "import", str(path), "--bank", "县题库"])
     assert result.exit_code == 1
     assert "“一、单项选择题”第 1 题（第 4 行）：答案 C 不在已填写的选项中" in result.output
+
+
+def test_letter_and_text_table_and_tag_before_number():
+    """Are options in a letter | text table read, and a tag written before the number given to that question?"""
+    data = make_docx(["【多选题】1. 下列属于行政强制措施的有（ ）。", [["A", "查封场所"], ["B", "扣押财物"], ["C", "警告"]],
+                      "答案：AB", "【判断题】2. 宪法是根本法。（√）"])
+    preview = importer.read_questions(data, "题库.docx")
+    assert not preview.problems
+    assert [(item.values["qtype"], item.values["options"], item.values["answer"]) for item in preview.accepted] == [
+        ("multiple", ["查封场所", "扣押财物", "警告"], "AB"), ("judge", ["正确", "错误"], "A")]
