@@ -48,17 +48,20 @@ def _echo_text(result, preview=None):
 @click.option("--dry-run", is_flag=True, help="只预检，不写入。")
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象。")
 @click.option("--valid-only", is_flag=True, help="有错误的行时，只导入无误的行（否则一道也不导入）。")
-def import_command(path, bank_name, dry_run, as_json, valid_only):
-    """Import questions from an .xlsx/.xls/.csv file into a bank.
+@click.option("--type-code", "type_codes", multiple=True, metavar="CODE=TYPE",
+              help="数字题型代码的含义，如 --type-code 1=single --type-code 3=judge（可选 single、multiple、judge）。")
+def import_command(path, bank_name, dry_run, as_json, valid_only, type_codes):
+    """Import questions from an .xlsx/.xls/.csv file, a Word .docx or a .txt of numbered questions into a bank.
 
-    Exit status: 0 imported (or a clean dry run); 1 rows were rejected and
-    nothing was imported (without --valid-only); 2 the file was refused as a whole.
+    Exit status: 0 imported (or a clean dry run with something to import);
+    1 rows were rejected and nothing was imported (without --valid-only), or
+    nothing at all would be imported; 2 the file was refused as a whole.
     """
     data = path.read_bytes()
     bank = db.session.scalar(sa.select(Bank).where(Bank.name == bank_name).order_by(Bank.unit_id.is_not(None),
                                                                                       Bank.id))
     try:
-        preview = importer.read_questions(data, path.name)
+        preview = importer.read_questions(data, path.name, type_codes=_type_codes(type_codes))
     except SpreadsheetError as error:
         result = _result(path, error=str(error))
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else f"文件无法导入：{error}",
@@ -78,7 +81,9 @@ def import_command(path, bank_name, dry_run, as_json, valid_only):
             click.echo(json.dumps(result, ensure_ascii=False))
         elif refused_rows and not dry_run:
             click.echo("有错误的行，未导入任何试题（修改文件后重试，或加 --valid-only 只导入无误的行）。", err=True)
-        sys.exit(EXIT_ROWS_REJECTED if preview.problems and not valid_only else 0)
+        if not preview.accepted and not refused_rows and not as_json:
+            click.echo("没有可以导入的新试题。", err=True)
+        sys.exit(EXIT_ROWS_REJECTED if refused_rows or not preview.accepted else 0)
     try:
         if bank is None:
             bank, _ = services.find_or_create_system_bank(bank_name)
@@ -94,11 +99,25 @@ def import_command(path, bank_name, dry_run, as_json, valid_only):
         click.echo(f"已导入 {import_record.accepted} 道试题到题库“{bank.name}”。")
 
 
+def _type_codes(pairs):
+    """{"1": "single"} from ("1=single",); a type may also be given by its Chinese name (1=单选)."""
+    from . import qtypes
+
+    mapping = {}
+    for pair in pairs:
+        code, _, name = pair.partition("=")
+        qtype = qtypes.REGISTRY.get(name.strip()) or qtypes.from_name(name)
+        if not code.strip() or qtype is None:
+            raise click.BadParameter(f"“{pair}”应写成 代码=题型，如 1=single", param_hint="--type-code")
+        mapping[code.strip()] = qtype.code
+    return mapping
+
+
 @bank_cli.command("export")
 @click.option("--bank", "bank_name", required=True, help="题库名称。")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_command(bank_name, out):
-    """Write every question of a bank (active and retired) to an .xlsx in the import layout."""
+    """Write every question of a bank (active and retired) to an .xlsx, or a .docx when OUT ends so, in the import layout."""
     banks = db.session.scalars(sa.select(Bank).where(Bank.name == bank_name)).all()
     if not banks:
         raise click.ClickException(f"没有名为“{bank_name}”的题库。")
@@ -106,7 +125,10 @@ def export_command(bank_name, out):
         raise click.ClickException(f"有 {len(banks)} 个名为“{bank_name}”的题库（属于不同单位），请在网页上导出。")
     questions = db.session.scalars(sa.select(Question).where(Question.bank_id == banks[0].id)
                                    .order_by(Question.id)).all()
-    out.write_bytes(services.export_bytes(questions))
+    if out.suffix.lower() == ".docx":
+        out.write_bytes(services.export_docx_bytes(questions, title=banks[0].name))
+    else:
+        out.write_bytes(services.export_bytes(questions))
     click.echo(f"已导出 {len(questions)} 道试题到 {out}。")
 
 

@@ -44,8 +44,15 @@ class QuestionStatusForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("试题文件（.xlsx / .xls / .csv）", validators=[FileRequired("请选择文件。")])
+    file = FileField("试题文件（.xlsx / .xls / .csv / Word .docx / .txt）", validators=[FileRequired("请选择文件。")])
     submit = SubmitField("上传并预检")
+
+
+class PasteForm(FlaskForm):
+    """Questions copied from a PDF or a web page, in the same layouts as a Word document."""
+
+    text = TextAreaField("试题文本", validators=[DataRequired("请粘贴试题。")], render_kw={"rows": 20})
+    submit = SubmitField("预检")
 
 
 class ImportApplyForm(FlaskForm):
@@ -56,3 +63,18 @@ class ImportApplyForm(FlaskForm):
                                                 ("fix_first", "先修改文件（本次不导入任何试题）")],
                         validators=[Optional()], default=None)
     submit = SubmitField("确认")
+
+
+def type_code_form(codes, mapping=None):
+    """One 题型 choice per numeric code found in the file; nothing is preselected, so nothing is guessed."""
+
+    class TypeCodeForm(FlaskForm):
+        token = HiddenField(validators=[DataRequired()])
+        submit = SubmitField("按此对应重新预检")
+
+    choices = [("", "请选择")] + list(TYPE_LABELS.items())
+    for code in codes:
+        setattr(TypeCodeForm, f"code_{code}", SelectField(
+            f"代码 {code}", choices=choices, default=(mapping or {}).get(code, ""),
+            validators=[DataRequired(f"请选择代码 {code} 对应的题型。")]))
+    return TypeCodeForm

@@ -15,18 +15,20 @@ import sqlalchemy as sa
 from ..audit import services as audit_log
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
-from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, read_workbook
+from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, header_refusal, read_workbook
 from ..common.uploads import sha256_hex
 from ..extensions import db
-from . import qtypes
+from . import qtypes, textbank
 from .models import Bank, ImportRecord, Question
-from .rows import REQUIRED, SYNONYMS, column_label, group_cases, parse_record
+from .rows import (LABELS, OPTION_KEYS, REQUIRED, SYNONYMS, clean_cell, column_label, group_cases, is_type_code,
+                   parse_record)
 
 # Sheets of our own template (and of most county templates) that explain rather than hold questions.
 INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导入说明"}
 MAX_ROWS = 20000
 INSERT_CHUNK = 1000
 SAMPLE_PER_TYPE = 3
+SHOW_STRIPPED = 20
 
 
 @dataclass
@@ -74,6 +76,13 @@ class ImportPreview:
     notes: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     previous: list[ImportRecord] = field(default_factory=list)
+    # Numeric 题型 codes found ("1", "3"), and the mapping to type codes the organiser confirmed (if any).
+    type_codes_found: list[str] = field(default_factory=list)
+    type_codes: dict[str, str] = field(default_factory=dict)
+    # (sheet, row, letter, text as written, text kept) for option labels removed from option cells.
+    stripped_labels: list[tuple[str, int, str, str, str]] = field(default_factory=list)
+    # Text banks: {section: {type code or "unknown": questions found}}, so a misread section shows at once.
+    section_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rejected_rows(self) -> int:
@@ -97,21 +106,30 @@ class ImportPreview:
         """What an ImportRecord keeps and the preview page shows again."""
         return {"total": self.total, "accepted": len(self.accepted), "duplicates": [d.as_dict() for d in self.duplicates],
                 "rejected_rows": self.rejected_rows, "problems": [p.as_dict() for p in self.problems],
-                "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only}
+                "notes": self.notes, "sheets": self.sheets, "by_type": self.by_type, "valid_only": valid_only,
+                "type_codes_found": self.type_codes_found, "type_codes": self.type_codes,
+                "stripped_labels": [list(item) for item in self.stripped_labels[:SHOW_STRIPPED]],
+                "stripped_count": len(self.stripped_labels), "section_counts": self.section_counts}
 
 
-def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = None,
+                   type_codes: dict[str, str] | None = None) -> ImportPreview:
     """Read and validate a question file without touching the database.
 
+    ``type_codes`` is the organiser's confirmed meaning of numeric 题型 codes
+    ({"1": "single"}); without it rows with such codes are errors.
     Raises SpreadsheetError when the file as a whole cannot be used (not a
     spreadsheet, damaged, too big, no header, no data rows).
     """
-    sheets = read_workbook(data, max_bytes=max_bytes)
-    preview = ImportPreview(filename=filename, sha256=sha256_hex(data))
+    kind = text_kind(data, filename)
+    if kind:
+        return read_text_questions(data, filename, docx=kind == "docx", max_bytes=max_bytes)
+    sheets = read_workbook(data, max_bytes=max_bytes, max_rows=MAX_ROWS)
+    preview = ImportPreview(filename=filename, sha256=sha256_hex(data), type_codes=dict(type_codes or {}))
     usable = [sheet for sheet in sheets if sheet.name.strip() not in INSTRUCTION_SHEETS]
     tables, limit_problems = find_tables(usable, SYNONYMS, REQUIRED, max_rows=MAX_ROWS)
     if not tables:
-        raise SpreadsheetError("没有找到表头：表格中需要有“题干”和“答案”两列（表头上方可以有标题行）。")
+        raise SpreadsheetError(header_refusal(usable, SYNONYMS, REQUIRED, LABELS))
     preview.sheets = [table.sheet for table in tables]
     found = set(preview.sheets)
     for sheet in usable:
@@ -122,8 +140,9 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
         labelled = replace(problem, column=column_label(problem.column))
         limit_rows.setdefault((problem.sheet, problem.row), []).append(labelled)
 
-    valid: list[tuple[str, int, dict]] = []
+    valid: list[tuple[str, int, dict, dict]] = []
     broken: set[str] = set()  # cases with a rejected sub-question: the whole case waits for the fix
+    codes_found: set[str] = set()
     for table in tables:
         if table.unknown_headers:
             preview.notes.append(f"工作表“{table.sheet}”中无法识别的列已忽略：{'、'.join(table.unknown_headers)}。")
@@ -136,7 +155,11 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
                                                      else "已按答案推断题型（一个字母为单选，多个字母为多选，对/错为判断）。"))
         for row, record in table.records:
             preview.total += 1
-            values, problems = parse_record(record, default_type=default_type, infer_type=infer)
+            type_text = record.get("qtype", "")
+            if type_text and is_type_code(type_text):
+                codes_found.add(qtypes.fold(type_text).removesuffix(".0"))
+            values, problems = parse_record(record, default_type=default_type, infer_type=infer,
+                                            type_codes=preview.type_codes)
             problems_here = limit_rows.get((table.sheet, row), [])
             problems_here += [RowProblem(table.sheet, row, column_label(key), message) for key, message in problems]
             if problems_here:
@@ -144,26 +167,114 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
                 if (record.get("case_id") or "").strip():
                     broken.add(record["case_id"].strip())
                 continue
-            valid.append((table.sheet, row, values))
+            valid.append((table.sheet, row, values, record))
     # 案例分析 groups span rows: checked, and given their case text, before duplicates are looked for.
-    group_problems = group_cases(valid, broken)
+    group_problems = group_cases([item[:3] for item in valid], broken)
     if group_problems:
         preview.problems += [RowProblem(sheet, row, column_label(key), message)
                              for sheet, row, key, message in group_problems]
         refused = {(sheet, row) for sheet, row, _, _ in group_problems}
-        bad_cases = {values["case_id"] for sheet, row, values in valid if (sheet, row) in refused}
+        bad_cases = {values["case_id"] for sheet, row, values, _ in valid if (sheet, row) in refused}
         valid = [item for item in valid if (item[0], item[1]) not in refused and item[2]["case_id"] not in bad_cases]
     seen: dict[str, tuple[str, int]] = {}
-    for sheet, row, values in valid:
+    for sheet, row, values, record in valid:
         earlier = seen.get(values["fingerprint"])
         if earlier:
             preview.duplicates.append(Duplicate(sheet, row, values["stem"], same_as=earlier))
             continue
         seen[values["fingerprint"]] = (sheet, row)
         preview.accepted.append(Accepted(sheet, row, values))
+        if values["qtype"] != "judge":  # 判断's options are the fixed pair, whatever the file wrote
+            _note_stripped_labels(preview, sheet, row, record, values["options"])
+    preview.type_codes_found = sorted(codes_found, key=lambda code: (len(code), code))
+    if preview.stripped_labels:
+        preview.notes.append(f"有 {len(preview.stripped_labels)} 个选项去掉了开头的选项字母（如“A.”），请在下方核对。")
     if preview.total == 0:
         raise SpreadsheetError("文件只有表头，没有试题。")
     return preview
+
+
+def text_kind(data: bytes, filename: str) -> str | None:
+    """'docx' or 'text' when the file is a Word document or a .txt bank, None for spreadsheets."""
+    name = (filename or "").lower()
+    if textbank.is_docx(data):
+        return "docx"
+    if name.endswith((".docx", ".docm")):
+        raise SpreadsheetError("文件不是有效的 Word 文档（.docx）。")
+    if name.endswith(".doc") or (data.startswith(b"\xd0\xcf\x11\xe0") and name.endswith((".wps", ".doc"))):
+        raise SpreadsheetError("不支持旧版 Word 文档（.doc），请在 Word 或 WPS 中另存为 .docx 后再上传。")
+    if name.endswith(".txt"):
+        return "text"
+    return None
+
+
+def read_text_questions(data: bytes | str, filename: str = "", *, docx: bool = False,
+                        max_bytes: int | None = None) -> ImportPreview:
+    """Read and validate a Word document or pasted text of numbered questions; writes nothing.
+
+    Each question is checked by the same ``parse_record`` as a spreadsheet row;
+    ``sheet`` is its section, ``row`` its number and ``column`` its paragraph
+    (第 12 段) or line (第 12 行).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not raw.strip():
+        raise SpreadsheetError("没有内容。")
+    if max_bytes and len(raw) > max_bytes:
+        raise SpreadsheetError(f"文件过大（超过 {max_bytes // (1024 * 1024)} MB）。")
+    bank = textbank.read_text_bank(data, docx=docx)
+    if len(bank.questions) > MAX_ROWS:
+        raise SpreadsheetError(f"试题数超过上限（{MAX_ROWS} 道），请拆分后分批导入。")
+    textbank.attach_answer_table(bank)
+    out_of_sequence = textbank.sequence_problems(bank)
+    preview = ImportPreview(filename=filename, sha256=sha256_hex(raw))
+    preview.notes += bank.notes
+    seen: dict[str, tuple[str, int]] = {}
+    counts: dict[str, Counter] = {}
+    for index, question in enumerate(bank.questions):
+        preview.total += 1
+        section = question.section or "（无标题）"
+        if section not in preview.sheets:
+            preview.sheets.append(section)
+        record, extra, key_where = textbank.to_record(question)
+        if index in out_of_sequence:
+            extra.append((question.where, out_of_sequence[index]))
+        if question.section and question.qtype is None:
+            extra.append((question.where, f"“{question.section}”这类题型本系统暂不支持，未导入"))
+        values, problems = parse_record(record, infer_type=question.qtype is None and not question.section)
+        found_type = values["qtype"] if values else (question.qtype or "unknown")
+        counts.setdefault(section, Counter())[found_type] += 1
+        here = [RowProblem(section, question.number, f"第 {where} {bank.unit}", message) for where, message in extra]
+        here += [RowProblem(section, question.number,
+                            f"第 {key_where if key == 'answer' and key_where else question.where} {bank.unit}",
+                            textbank.NO_KEY if message == "答案为空" else
+                            message if message.startswith(column_label(key)) else f"{column_label(key)}：{message}")
+                 for key, message in problems]
+        if here:
+            preview.problems += here
+            continue
+        earlier = seen.get(values["fingerprint"])
+        if earlier:
+            preview.duplicates.append(Duplicate(section, question.number, values["stem"], same_as=earlier))
+            continue
+        seen[values["fingerprint"]] = (section, question.number)
+        preview.accepted.append(Accepted(section, question.number, values))
+    preview.section_counts = {name: dict(counter) for name, counter in counts.items()}
+    if preview.total == 0:
+        raise SpreadsheetError("没有找到编号的试题（如“1．”“1、”“（1）”“第1题”）。")
+    return preview
+
+
+def _note_stripped_labels(preview, sheet, row, record, options):
+    """Remember option cells whose leading label was removed, so the preview shows what was kept."""
+    if len(options) > 1 and not record.get("opt_B"):
+        return  # options from one cell (选项 or 选项A): split, not stripped
+    for i, key in enumerate(OPTION_KEYS[:len(options)]):
+        written = record.get(key)
+        if not written or written == options[i]:
+            continue
+        written = clean_cell(written)
+        if written and written != options[i]:
+            preview.stripped_labels.append((sheet, row, key[-1], written, options[i]))
 
 
 def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
@@ -189,9 +300,10 @@ def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
     return preview
 
 
-def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None) -> ImportPreview:
+def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None,
+                   type_codes: dict[str, str] | None = None) -> ImportPreview:
     """Read, validate and compare with the bank; writes nothing."""
-    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes), bank)
+    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes), bank)
 
 
 def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False) -> ImportRecord:

@@ -12,9 +12,11 @@ import unicodedata
 
 LETTERS = "ABCDEFGH"
 JUDGE_OPTIONS = ["正确", "错误"]
-# Spellings of true and false seen in organisers' files (compared after NFKC and lower-casing).
-TRUE_WORDS = {"正确", "对", "是", "√", "✓", "✔", "t", "y", "true", "yes", "a", "对的", "正确的", "v"}
-FALSE_WORDS = {"错误", "错", "否", "×", "✗", "✘", "x", "f", "n", "false", "no", "b", "错的", "错误的", "不正确"}
+# The documented spellings of true and false (compared after NFKC and lower-casing; docs/content-format.md).
+# Not "A"/"B" (option letters: they mean 正确/错误 only where the row's own options say so) nor a Latin
+# "X"/"V" (lookalikes of ×/√ that a typist may have meant either way): those are row errors, never a guess.
+TRUE_WORDS = {"正确", "对", "是", "√", "✓", "✔", "t", "y", "true", "yes", "对的", "正确的"}
+FALSE_WORDS = {"错误", "错", "否", "×", "✗", "✘", "f", "n", "false", "no", "错的", "错误的", "不正确"}
 _KEY_SEPARATORS = re.compile(r"[\s,，、;；/|.．。]+")
 
 
@@ -241,17 +243,20 @@ class TrueFalse(QuestionType):
     def parse_key(self, text, options):
         value = truth_value(text)
         letter = fold(text).upper()
-        # A/B refer to the file's own options when it filled them (选项A=错, 选项B=对).
+        # A/B refer to the file's own options when it filled them (选项A=错, 选项B=对); with no options and a
+        # 判断 type stated, A is 正确 and B 错误 as exam systems write them (never used to infer the type).
         if letter in ("A", "B") and len(options) == 2:
             filled = truth_value(options[LETTERS.index(letter)])
             if filled is not None:
                 value = filled
+        elif letter in ("A", "B") and not options:
+            value = letter == "A"
         if value is None:
             return None
         return "A" if value else "B"
 
     def key_hint(self):
-        return "应填“正确”或“错误”（也可写 对/错、√/×、T/F）"
+        return "应填“正确”或“错误”（也可写 对/错、√/×、T/F、是/否；A 表示正确、B 表示错误）"
 
     def key_text(self, key):
         return JUDGE_OPTIONS[0] if key == "A" else JUDGE_OPTIONS[1]

@@ -27,9 +27,9 @@ KEYS = ["qtype", "stem", *OPTION_KEYS, "answer", "explanation", "difficulty", "c
 _CHINESE_NUMERALS = "一二三四五六七八"
 _SYNONYMS = {
     "qtype": ["题型", "类型", "试题类型", "题目类型", "题型名称"],
-    "stem": ["题干", "题目", "试题", "试题内容", "问题", "题目内容", "题干内容"],
+    "stem": ["题干", "题目", "试题", "试题内容", "问题", "题目内容", "题干内容", "问题内容", "题目名称"],
     "options": ["选项", "选项内容", "备选项", "备选答案", "全部选项", "所有选项"],
-    "answer": ["答案", "正确答案", "标准答案", "参考答案"],
+    "answer": ["答案", "正确答案", "标准答案", "参考答案", "正确选项", "答案选项"],
     "explanation": ["解析", "答案解析", "试题解析", "题目解析", "解释"],
     "difficulty": ["难度", "难易程度", "难易度", "难度等级"],
     "category": ["分类", "知识点", "章节", "类别", "试题分类", "题目分类"],
@@ -96,18 +96,22 @@ def clean_cell(text: str | None) -> str:
     return _FORMULA_ESCAPE.sub("", text)
 
 
-# Whitespace, punctuation and symbols (everything that is not a letter or digit in any script);
-# NUL survives so that several texts can be folded in one pass and split again.
-_NOT_WORD = re.compile(r"[^\w\x00]+|_")
+# Full-width ASCII (Ａ，（） and the ideographic space) to half-width; nothing else is folded, so that
+# "C++" and "C", or a stem with and without "（ ）", stay different questions.
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_SPACE = re.compile(r"\s+")
+
+
+_FULL_WIDTH = frozenset(map(chr, _WIDTH))
 
 
 def fold_texts(texts: list[str]) -> list[str]:
-    """What a duplicate check compares: NFKC, lower case, no whitespace, punctuation or symbols."""
-    joined = _NOT_WORD.sub("", "\x00".join(text.replace("\x00", "") for text in texts))
-    # Stripping first leaves mostly CJK, already normal: the quick check spares the costly NFKC pass.
-    if not unicodedata.is_normalized("NFKC", joined):
-        joined = _NOT_WORD.sub("", unicodedata.normalize("NFKC", joined))
-    return joined.lower().split("\x00")
+    """What duplicate and identical-option checks compare: the text without whitespace, full-width folded."""
+    joined = "\x00".join(text.replace("\x00", "") if "\x00" in text else text for text in texts)
+    # A question holds a few distinct full-width characters: replacing each is cheaper than translate().
+    for char in _FULL_WIDTH.intersection(joined):
+        joined = joined.replace(char, chr(_WIDTH[ord(char)]))
+    return _SPACE.sub("", joined).split("\x00")
 
 
 def fold_text(text: str) -> str:
@@ -145,17 +149,33 @@ def split_options(text: str) -> list[str]:
     return lines if len(lines) >= 2 else [text]
 
 
+def split_option_cell(text: str) -> list[str]:
+    """The one 选项 cell of a file: labelled or one per line (split_options), or "宪法/法律/行政法规"."""
+    options = split_options(text)
+    if len(options) == 1:
+        parts = [part.strip() for part in re.split(r"[/／]", options[0])]
+        if len(parts) >= 2 and all(parts):
+            return parts
+    return options
+
+
 _LABEL_STARTS = frozenset("ABCDEFGHabcdefghＡＢＣＤＥＦＧＨａｂｃｄｅｆｇｈ(（")
+# The option's own letter then a label separator ("A." "A、" "(A)" "A："), or a space before Chinese text ("A 宪法").
+# A colon followed by a path or ASCII text ("C:\\InetPub") and "a = 2" are text, not labels.
+_OWN_LABEL = re.compile(r"[(（]?([A-HＡ-Ｈa-hａ-ｈ])(?:\s*(?:[.．、)）]|[:：](?![\\/A-Za-z0-9]))\s*|\s+(?=[\u4e00-\u9fff《“]))")
 
 
 def strip_own_label(text: str, letter: str) -> str:
-    """"A. 全国人大" in the 选项A column is "全国人大"."""
+    """"A. 全国人大" in the 选项A column is "全国人大"; "a = 2, b = 1" and "C:\\InetPub" are kept whole."""
     if len(text) < 2 or text[0] not in _LABEL_STARTS:
         return text
-    match = _OPTION_LABEL.match(text)
-    if match and unicodedata.normalize("NFKC", match.group(1)).upper() == letter and match.end() < len(text):
-        return text[match.end():].strip()
-    return text
+    match = _OWN_LABEL.match(text)
+    if not match or match.end() >= len(text):
+        return text
+    found = unicodedata.normalize("NFKC", match.group(1))
+    if found.upper() != letter or (found.islower() and text[0] not in "(（" and match.group(0)[-1:].isspace()):
+        return text
+    return text[match.end():].strip()
 
 
 def parse_date(text: str) -> date | None:
@@ -244,7 +264,7 @@ def _options(cell):
     problems = []
     if not any(raw):
         if get("options"):
-            raw = split_options(get("options"))
+            raw = split_option_cell(get("options"))
             if len(raw) > len(LETTERS):
                 problems.append(("options", f"选项超过 {len(LETTERS)} 个"))
                 raw = raw[:len(LETTERS)]
@@ -254,11 +274,14 @@ def _options(cell):
         single = split_options(raw[0])
         if len(single) >= 2:
             raw = single[:len(LETTERS)]
-    raw = [strip_own_label(text, LETTERS[i]) for i, text in enumerate(raw)]
+    if not _LABEL_STARTS.isdisjoint({text[:1] for text in raw}):  # usually none: spares eight calls per row
+        raw = [strip_own_label(text, LETTERS[i]) for i, text in enumerate(raw)]
     last = len(raw) - 1
     while last >= 0 and not raw[last]:
         last -= 1
     options = raw[:last + 1]
+    if all(options) and max(map(len, options), default=0) <= MAX_OPTION:
+        return options, problems
     for i, text in enumerate(options):
         if not text:
             problems.append((OPTION_KEYS[i], f"选项{LETTERS[i]}为空，但后面的选项{LETTERS[last]}已填写（选项之间不能留空）"))
@@ -268,11 +291,14 @@ def _options(cell):
 
 
 def parse_record(record: dict[str, str], *, default_type: qtypes.QuestionType | None = None,
-                 infer_type: bool = False) -> tuple[dict | None, list[tuple[str, str]]]:
+                 infer_type: bool = False, type_codes: dict[str, str] | None = None,
+                 ) -> tuple[dict | None, list[tuple[str, str]]]:
     """Validate one row of cells ({key: text}); returns (question values, []) or (None, [(key, message)]).
 
     ``default_type`` is used when the 题型 cell is empty (a sheet named 单选题);
-    with ``infer_type`` (the file has no 题型 column) the type follows the answer.
+    with ``infer_type`` (the file has no 题型 column) the type follows the answer
+    where that needs no guess. ``type_codes`` maps numeric 题型 codes ("1") to
+    type codes, as the organiser confirmed them; without it a numeric 题型 is an error.
     """
     if _NEEDS_CLEANING.search("\x00".join(record.values())) is None:  # the usual row: one check for all cells
         cell = {key: value.strip() for key, value in record.items() if value}
@@ -291,20 +317,29 @@ def parse_record(record: dict[str, str], *, default_type: qtypes.QuestionType | 
     problems += option_problems
 
     answer_text = get("answer", "")
+    answer_text, answer_problem = _answer_with_text(answer_text, file_options)
+    if answer_problem:
+        problems.append(("answer", answer_problem))
     type_text = get("qtype", "")
     qtype = None
-    if type_text:
+    if type_text and is_type_code(type_text):
+        code = (type_codes or {}).get(qtypes.fold(type_text).removesuffix(".0"))
+        if code in qtypes.REGISTRY:
+            qtype = qtypes.get(code)
+        else:
+            problems.append(("qtype", f"题型“{type_text}”是数字代码，须在预览页确认每个代码对应的题型后才能导入"))
+    elif type_text:
         qtype = _type_named(type_text)
         if qtype is None:
             names = "、".join(t.short_label for t in qtypes.REGISTRY.values())
             problems.append(("qtype", f"未知的题型“{type_text}”（可填：{names}）"))
     elif default_type is not None:
         qtype = default_type
-    elif infer_type:
-        qtype = _infer_type(answer_text, file_options)
+    elif infer_type and not answer_problem:
+        qtype, reason = _infer_type(answer_text, file_options)
         if qtype is None:
-            problems.append(("answer", f"无法根据答案“{answer_text}”判断题型，请增加“题型”列"))
-    else:
+            problems.append(("answer", reason))
+    elif not answer_problem:
         problems.append(("qtype", "题型为空"))
 
     options, key = file_options, ""
@@ -313,7 +348,7 @@ def parse_record(record: dict[str, str], *, default_type: qtypes.QuestionType | 
         problems += [("options", message) for message in fixed_problems]
         if not answer_text:
             problems.append(("answer", "答案为空"))
-        else:
+        elif not answer_problem:
             parsed = _key(qtype, answer_text, tuple(file_options) if qtype.has_fixed_options else ())
             if parsed is None:
                 problems.append(("answer", f"答案“{answer_text}”无法识别（{qtype.key_hint()}）"))
@@ -427,12 +462,49 @@ def group_cases(rows: list[tuple[str, int, dict]], broken: set[str] = frozenset(
 
 
 def _infer_type(answer_text, options):
-    if not options and qtypes.truth_value(answer_text) is not None:
-        return qtypes.get("judge")
+    """(type, None) when the answer and options tell the type without a guess, else (None, reason)."""
+    if not options:
+        if qtypes.truth_value(answer_text) is not None:
+            return qtypes.get("judge"), None
+        if qtypes.parse_letters(answer_text) is not None:
+            return None, f"没有选项列，无法确定题型（答案“{answer_text}”是选项字母，但这一行没有选项）"
+        return None, f"没有选项列，无法确定题型（答案“{answer_text}”无法识别）"
     letters = qtypes.parse_letters(answer_text)
     if letters is None:
-        return None
-    return qtypes.get("single" if len(letters) == 1 else "multiple")
+        return None, f"无法根据答案“{answer_text}”判断题型，请增加“题型”列"
+    return qtypes.get("single" if len(letters) == 1 else "multiple"), None
+
+
+_TYPE_CODE = re.compile(r"\d{1,2}(?:\.0)?")
+
+
+@lru_cache(maxsize=1024)
+def is_type_code(text: str) -> bool:
+    """"1", "3" or "2.0": how some exporters write the type; only an organiser's mapping gives it meaning."""
+    return _TYPE_CODE.fullmatch(qtypes.fold(text)) is not None
+
+
+# "B、《史记》", "A. 正确": a key letter followed by the option's own text.
+_LETTER_AND_TEXT = re.compile(r"([A-Ha-h])\s*[.、:)]\s*(\S.*)", re.S)
+
+
+def _answer_with_text(answer_text, options):
+    """(answer, problem): a letter written with its option's text becomes the letter when the text matches."""
+    match = _LETTER_AND_TEXT.fullmatch(unicodedata.normalize("NFKC", answer_text).strip()) if answer_text else None
+    if match is None or qtypes.parse_letters(match.group(2)) is not None:
+        return answer_text, None
+    letter, text = match.group(1).upper(), match.group(2).strip()
+    index = LETTERS.index(letter)
+    if options:
+        if index < len(options) and fold_text(options[index]) == fold_text(text):
+            return letter, None
+        if index >= len(options):
+            return answer_text, f"答案“{answer_text}”中的选项{letter}不存在"
+        return answer_text, f"答案“{answer_text}”中的文字与选项{letter}“{options[index]}”不一致"
+    truth = qtypes.truth_value(text)
+    if truth is not None and letter == ("A" if truth else "B"):
+        return text, None
+    return answer_text, f"答案“{answer_text}”写了选项文字，但这一行没有选项可以核对"
 
 
 def to_row(question, *, with_score=False, first_in_case=True) -> list:

@@ -351,6 +351,22 @@ def export_bytes(questions) -> bytes:
     return write_xlsx({"试题": rows}, column_widths={"试题": widths})
 
 
+def export_docx_bytes(questions, title: str = "") -> bytes:
+    """Questions as a Word document in the text-import layout (for printing; importing it back loses nothing)."""
+    from . import textbank
+
+    return textbank.write_docx(textbank.layout_paragraphs(list(questions)), title=title)
+
+
+def template_docx_bytes() -> bytes:
+    """The Word template: 填写说明, then one example of each type in the layout the importer reads."""
+    from . import textbank
+
+    examples = [parse_record(dict(zip(_TEMPLATE_KEYS, row)))[0] for row in TEMPLATE_EXAMPLES]
+    return textbank.write_docx(textbank.layout_paragraphs(examples), title="试题导入模板（Word）",
+                               notes=textbank.TEMPLATE_NOTES)
+
+
 TEMPLATE_EXAMPLES = [
     ["单选", "根据宪法，中华人民共和国的一切权力属于（ ）。", "人民", "中国共产党", "全国人民代表大会", "国务院",
      "", "", "", "", "A", "宪法第二条规定，中华人民共和国的一切权力属于人民。", "易", "宪法/总纲",
@@ -395,6 +411,10 @@ TEMPLATE_NOTES = [
     ["说明", "", "表头上方可以有标题行；可以有多个工作表（本“填写说明”和“示例”工作表不会导入）。"
                "导入前系统会先预检并列出每一处错误，确认后才写入；与题库中已有试题相同的题会自动跳过。"],
 ]
+
+
+_TEMPLATE_KEYS = ["qtype", "stem", *[f"opt_{letter}" for letter in LETTERS], "answer", "explanation", "difficulty",
+                  "category", "law", "article", "version", "tags"]
 
 
 def template_bytes() -> bytes:

@@ -16,7 +16,7 @@ from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
-from .forms import BankForm, ImportApplyForm, ImportForm, QuestionForm, QuestionStatusForm
+from .forms import BankForm, ImportApplyForm, ImportForm, PasteForm, QuestionForm, QuestionStatusForm, type_code_form
 from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
@@ -115,6 +115,33 @@ def export(bank_id):
     filtered = any(args.get(key) for key in ("q", "type", "category", "difficulty", "law", "import")) \
         or args["status"] != "all"
     return xlsx_download(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
+
+
+@bank_bp.route("/<int:bank_id>/export.docx")
+@manager_required
+def export_docx(bank_id):
+    """The active questions as a Word document in the text-import layout, for organisers who print papers."""
+    bank = services.get_bank_or_404(current_user, bank_id)
+    items = db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id, Question.status == "active")
+                               .order_by(Question.id)).all()
+    return _docx_download(services.export_docx_bytes(items, title=bank.name), f"{bank.name}.docx")
+
+
+@bank_bp.route("/template.docx")
+@manager_required
+def template_docx():
+    return _docx_download(services.template_docx_bytes(), "试题导入模板.docx")
+
+
+def _docx_download(content: bytes, filename: str):
+    from urllib.parse import quote
+
+    from flask import Response
+
+    from .textbank import DOCX_MIME
+
+    return Response(content, mimetype=DOCX_MIME, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
 
 
 @bank_bp.route("/template.xlsx")
@@ -235,6 +262,29 @@ def import_upload(bank_id):
                            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024), max_rows=importer.MAX_ROWS)
 
 
+PASTED_NAME = "粘贴的文本.txt"
+
+
+@bank_bp.route("/<int:bank_id>/import/paste", methods=["GET", "POST"])
+@manager_required
+def import_paste(bank_id):
+    """Pasted text (from a PDF or a web page) goes through the same preview and apply as an uploaded file."""
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    form = PasteForm()
+    if form.validate_on_submit():
+        data = form.text.data.encode("utf-8")
+        try:
+            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+        except SpreadsheetError as error:
+            form.text.errors = [str(error)]
+        else:
+            staged = uploads.stage(current_user, UPLOAD_PURPOSE, PASTED_NAME, data,
+                                   {"bank_id": bank.id, "preview": _snapshot(preview)})
+            db.session.commit()
+            return redirect(url_for("bank.import_preview", bank_id=bank.id, token=staged.token), code=303)
+    return render_template("bank/import_paste.html", form=form, bank=bank), 422 if form.errors else 200
+
+
 def _question_view(values):
     """A question's values as the preview's sample renders them (the same names as Question's properties)."""
     qtype = qtypes.get(values["qtype"])
@@ -276,11 +326,38 @@ def import_preview(bank_id, token):
     return _render_preview(bank, staged, ImportApplyForm(token=staged.token))
 
 
-def _render_preview(bank, staged, form, status=200):
+def _render_preview(bank, staged, form, status=200, codes_form=None):
     snapshot = staged.options["preview"]
     previous = [dict(item, at=datetime.fromisoformat(item["at"])) for item in snapshot.get("previous", [])]
+    codes = snapshot.get("type_codes_found") or []
+    if codes and codes_form is None:
+        codes_form = type_code_form(codes, snapshot.get("type_codes"))(token=staged.token, formdata=None)
     return render_template("bank/import_preview.html", bank=bank, staged=staged, p=snapshot, form=form,
-                           previous=previous, shown=PREVIEW_PROBLEMS_SHOWN, types=qtypes.TYPE_LABELS), status
+                           previous=previous, shown=PREVIEW_PROBLEMS_SHOWN, types=qtypes.TYPE_LABELS,
+                           codes_form=codes_form, codes=codes), status
+
+
+@bank_bp.route("/<int:bank_id>/import/<token>/type-codes", methods=["POST"])
+@manager_required
+def import_type_codes(bank_id, token):
+    """The organiser says what each numeric 题型 code means; the file is checked again with that mapping."""
+    bank = services.get_bank_or_404(current_user, bank_id, manage=True)
+    staged = _staged_or_none(bank, token)
+    if staged is None:
+        abort(404)
+    codes = staged.options["preview"].get("type_codes_found") or []
+    form = type_code_form(codes)()
+    if not form.validate_on_submit() or form.token.data != staged.token:
+        return _render_preview(bank, staged, ImportApplyForm(token=staged.token), status=422, codes_form=form)
+    mapping = {code: form[f"code_{code}"].data for code in codes}
+    try:
+        preview = importer.preview_import(staged.data, bank, staged.filename, type_codes=mapping)
+    except SpreadsheetError as error:
+        flash(str(error), "error")
+        return redirect(url_for("bank.import_upload", bank_id=bank.id))
+    staged.options = {**staged.options, "type_codes": mapping, "preview": _snapshot(preview)}
+    db.session.commit()
+    return redirect(url_for("bank.import_preview", bank_id=bank.id, token=staged.token), code=303)
 
 
 @bank_bp.route("/<int:bank_id>/import/<token>/errors.xlsx")
@@ -317,7 +394,8 @@ def import_apply(bank_id):
         flash("本次没有导入任何试题。请按预检列出的问题修改文件后重新上传。", "info")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
     try:
-        preview = importer.preview_import(staged.data, bank, staged.filename)
+        preview = importer.preview_import(staged.data, bank, staged.filename,
+                                          type_codes=(staged.options or {}).get("type_codes"))
         if preview.problems and form.choice.data != "valid_only":
             form.choice.errors = ["文件中有错误的行，请选择“只导入无误的行”或“先修改文件”。"]
             return _render_preview(bank, staged, form, status=422)

@@ -22,8 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Number
-
-import pandas as pd
+from operator import itemgetter
 
 from .clock import format_datetime
 
@@ -31,6 +30,9 @@ MAX_ZIP_ENTRIES = 2000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 DEFAULT_MAX_ROWS = 20000
+# Title, blank and header rows a file may have besides its data rows before reading stops.
+ROW_ALLOWANCE = 200
+MAX_COLUMNS = 64
 DEFAULT_MAX_CELL = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,6 +61,8 @@ class RowProblem:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
 
     def __str__(self):
+        if self.column.startswith("第 ") and self.column.endswith(("段", "行")):  # a Word/text bank's question
+            return f"“{self.sheet}”第 {self.row} 题（{self.column}）：{self.message}"
         where = "" if self.sheet in ("", "CSV") else f"工作表“{self.sheet}”"
         if self.row:
             where += f"第 {self.row} 行"
@@ -71,6 +75,8 @@ class RowProblem:
 class Sheet:
     name: str
     rows: list[list[str]]  # rows[i] is Excel row i + 1
+    # (row index, column index) -> formula text, for cells that hold a formula (only its cached value is in rows).
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,32 +144,174 @@ def decode_text(data: bytes) -> str:
         raise SpreadsheetError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或使用 .xlsx。") from None
 
 
-def read_workbook(data: bytes, max_bytes: int | None = None) -> list[Sheet]:
-    """Every sheet of the file as rows of text cells."""
+def read_workbook(data: bytes, max_bytes: int | None = None, max_rows: int | None = DEFAULT_MAX_ROWS) -> list[Sheet]:
+    """Every sheet of the file as rows of text cells, formula cells marked.
+
+    ``max_rows`` is enforced while reading: an .xlsx whose sheets hold more
+    rows is refused after a streamed scan that stops at the limit, before any
+    parser builds the rows (a 1 MB file can inflate to 200 MB of sheet XML).
+    """
     if not data:
         raise SpreadsheetError("文件是空的。")
     if max_bytes and len(data) > max_bytes:
         raise SpreadsheetError(f"文件过大（超过 {max_bytes // (1024 * 1024)} MB）。")
+    limit = None if max_rows is None else max_rows + ROW_ALLOWANCE
     kind = sniff_kind(data)
     if kind == "csv":
         text = decode_text(data)
         sample = text[:4096]
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows, filled = [], 0
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            filled += any(row)
+            if limit is not None and filled > limit:
+                raise _too_many_rows(max_rows)
         return [Sheet("CSV", rows)]
+    formulas = {}
     if kind == "xlsx":
         check_zip(data)
+        formulas = scan_xlsx(data, limit)
     try:
-        frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str,
-                               engine="calamine", keep_default_na=False, na_filter=False)
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(
+                skip_empty_area=False, nrows=None if limit is None else limit + 1)
+            if limit is not None and len(rows) > limit:
+                raise _too_many_rows(max_rows)
+            sheets.append(Sheet(str(name), [[cell if cell.__class__ is str else _text(cell) for cell in row]
+                                            for row in rows], formulas.get(str(name), {})))
+    except SpreadsheetError:
+        raise
     except Exception:  # calamine raises many kinds on damaged files
         raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。") from None
-    # Whole-frame conversion (not cell by cell): a 10,000-row file stays close to the bare read.
-    return [Sheet(str(name), frame.fillna("").replace(["nan", "NaT", "None"], "").to_numpy(dtype=object).tolist())
-            for name, frame in frames.items()]
+    if limit is not None and sum(1 for sheet in sheets for row in sheet.rows if any(row)) > limit:
+        raise _too_many_rows(max_rows)  # .xls: no streamed scan, so counted here (its size is bounded by max_bytes)
+    return sheets
+
+
+def _too_many_rows(max_rows):
+    return SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
+
+
+def _text(value) -> str:
+    """A cell as the text a person sees: 3 not 3.0, dates as 2024-03-01 00:00:00 (as pandas wrote them)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, datetime):
+        return str(value)
+    if isinstance(value, date):
+        return str(datetime(value.year, value.month, value.day))
+    return "" if value is None else str(value)
+
+
+# A row with cells; an empty row kept only for its height or style is written self-closed and not counted.
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?:\s[^>]*[^/]|\s)?>")
+_VALUE_TAG = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
+_SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"[^>]*?\br:id=\"([^\"]*)\"|"
+                          rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]*)\"[^>]*?\bname=\"([^\"]*)\"")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
+SCAN_CHUNK = 1 << 20
+
+
+def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int], str]]:
+    """Stream each worksheet's XML once: refuse past ``limit`` rows (stopping there) and find formula cells.
+
+    Returns {sheet name: {(row index, column index): formula text}}. Runs in
+    constant memory whatever the inflated size; the parser that follows then
+    only ever sees a sheet that fits the limits.
+    """
+    from html import unescape
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        paths = _sheet_paths(archive, names)
+        rows = cells = 0
+        cell_limit = None if limit is None else limit * MAX_COLUMNS
+        found = {}
+        for sheet_name, path in paths:
+            formulas = {}
+            with archive.open(path) as stream:
+                tail = b""
+                while True:
+                    chunk = stream.read(SCAN_CHUNK)
+                    buffer = tail + chunk
+                    # Cut after a row's end, so that no cell (and no formula in it) is split between passes.
+                    end = buffer.rfind(b"row>")
+                    cut = len(buffer) if not chunk else (end + 4 if end >= 0 else buffer.rfind(b">") + 1)
+                    part, tail = buffer[:cut], buffer[cut:]
+                    rows += _count_rows(part)
+                    cells += part.count(b"<v>") + part.count(b"<is>") if b":v" not in part and b":is" not in part \
+                        else len(_VALUE_TAG.findall(part))
+                    if limit is not None and (rows > limit or cells > cell_limit):
+                        raise _too_many_rows(limit - ROW_ALLOWANCE)
+                    if b"<f" in part or b":f" in part:
+                        _find_formulas(part, formulas, unescape)
+                    if not chunk:
+                        break
+            found[sheet_name] = formulas
+    return found
+
+
+def _count_rows(part: bytes) -> int:
+    """Rows with cells in a run of sheet XML: bytes.count where the XML is plain, the regex where it is not."""
+    opened, closed = part.count(b"<row"), part.count(b"</row>")
+    if opened == closed and b":row" not in part:
+        return opened  # every row written as <row …>…</row> (self-closed empty rows would make these differ)
+    return len(_ROW_TAG.findall(part))
+
+
+def _find_formulas(part, formulas, unescape):
+    for match in _FORMULA_CELL.finditer(part):
+        ref = _CELL_REF.search(match.group(1))
+        if ref is None:
+            continue
+        col = 0
+        for ch in ref.group(1):
+            col = col * 26 + ch - 64
+        formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
+        formulas[(int(ref.group(2)) - 1, col - 1)] = formula
+
+
+def _sheet_paths(archive, names) -> list[tuple[str, str]]:
+    """(sheet name, path of its XML) in workbook order, from xl/workbook.xml and its relationships."""
+    from html import unescape
+
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    except KeyError:
+        raise SpreadsheetError("文件不是有效的 Excel 工作簿。") from None
+    targets = {}
+    for tag in _RELATIONSHIP.findall(rels):
+        rid = re.search(rb'\bId="([^"]*)"', tag)
+        target = re.search(rb'\bTarget="([^"]*)"', tag)
+        if rid and target:
+            path = target.group(1).decode("utf-8", "replace").lstrip("/")
+            targets[rid.group(1)] = path if path.startswith("xl/") else "xl/" + path
+    paths = []
+    for match in _SHEET_ENTRY.finditer(workbook):
+        name, rid = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(4),
+                                                                                          match.group(3))
+        path = targets.get(rid)
+        if path in names:
+            paths.append((unescape(name.decode("utf-8", "replace")), path))
+    return paths
 
 
 _HEADER_JUNK = re.compile(r"[\s*＊:：()（）\[\]【】]")
+_BRACKETED = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
 
 
 def normalise_header(text: str) -> str:
@@ -171,50 +319,146 @@ def normalise_header(text: str) -> str:
     return _HEADER_JUNK.sub("", text)
 
 
+def header_key(text: str, synonyms: dict[str, str]) -> str | None:
+    """The canonical column a header cell names: "正确答案(只能输入ABCD否则报错)" names 答案."""
+    key = synonyms.get(normalise_header(text))
+    if key is None and text and _BRACKETED.search(text):
+        key = synonyms.get(normalise_header(_BRACKETED.sub("", text)))
+    return key
+
+
+def _first_chars(synonyms, required):
+    """For each required column, the first characters of its spellings: a cheap test for a header row."""
+    return [{text[0] for text, key in synonyms.items() if key == name and text}
+            | {text[0].upper() for text, key in synonyms.items() if key == name and text} for name in sorted(required)]
+
+
+_MARK_STARTS = frozenset("*＊【[(（ \t")
+
+
+def _may_be_header(row, first_chars) -> bool:
+    """Cheap test run on every data row: some cell starts like a spelling of each required column."""
+    firsts = {cell[:1] for cell in row}
+    if firsts & _MARK_STARTS:
+        return True  # "*题干", "【答案】": let the full check decide
+    for chars in first_chars:
+        if firsts.isdisjoint(chars):
+            return False
+    return True
+
+
+def header_refusal(sheets, synonyms: dict[str, str], required: set[str], labels: dict[str, str],
+                   scan_rows=20) -> str:
+    """Why no header was found: the headers the file has, and for each missing column the nearest known spelling."""
+    import difflib
+
+    best: list[str] = []
+    for sheet in sheets:
+        for row in sheet.rows[:scan_rows]:
+            cells = [cell.strip() for cell in row if cell.strip() and len(cell.strip()) <= 60]
+            if len(cells) > len(best):
+                best = cells
+    needed = "、".join(f"“{labels.get(name, name)}”" for name in sorted(required))
+    if not best:
+        return f"没有找到表头：表格中需要有{needed}列（表头上方可以有标题行）。"
+    found = {header_key(cell, synonyms) for cell in best} - {None}
+    spellings = {name: [text for text, key in synonyms.items() if key == name] for name in required}
+    hints = []
+    for name in sorted(required - found):
+        scored = [(difflib.SequenceMatcher(None, normalise_header(cell), text).ratio(), cell, text)
+                  for cell in best for text in spellings[name]]
+        ratio, cell, text = max(scored) if scored else (0, "", "")
+        label = labels.get(name, name)
+        hint = f"缺少“{label}”列"
+        if ratio >= 0.4:
+            hint += f"（找到的“{cell}”最接近的已知写法是“{text}”）"
+        hints.append(hint + "，可写作：" + "、".join(dict.fromkeys(spellings[name][:6])))
+    return (f"没有找到表头：{'；'.join(hints)}。表格中找到的表头是：{'、'.join(best[:30])}。"
+            "（表头上方可以有标题行。）")
+
+
 def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_rows=20,
                 max_rows=DEFAULT_MAX_ROWS, max_cell=DEFAULT_MAX_CELL):
-    """Locate the header row of each sheet (even under title rows) and map its columns.
+    """Locate the header row of each table (even under title rows) and map its columns.
 
     ``synonyms`` maps a normalised header text to a canonical column name. A
-    row is the header when it names every ``required`` column. Sheets
-    without such a row are skipped. Returns (tables, problems) where problems
-    are RowProblems, named by canonical column, for cells that break the limits.
+    row is the header when it names every ``required`` column; a later row
+    that does so starts a second table in the same sheet, read with its own
+    columns. Sheets without such a row are skipped. Returns (tables, problems)
+    where problems are RowProblems, named by canonical column, for cells that
+    break the limits or are formulas.
     """
     tables, problems, total = [], [], 0
+    first_chars = _first_chars(synonyms, required)
+
+    def header_at(row, first=True):
+        found = {header_key(cell, synonyms) for cell in row} - {None}
+        if not first:  # a second table's header: mostly known headings, not one data cell that looks like one
+            filled = sum(1 for cell in row if cell.strip())
+            return required <= found and len(found) >= 2 and 2 * len(found) >= filled
+        return required <= found
+
     for sheet in sheets:
+        formulas = getattr(sheet, "formulas", None) or {}
         header_index = None
         for index, row in enumerate(sheet.rows[:scan_rows]):
-            found = {synonyms.get(normalise_header(cell)) for cell in row} - {None}
-            if required <= found:
+            if header_at(row):
                 header_index = index
                 break
         if header_index is None:
             continue
-        columns, unknown = {}, []
-        for col, cell in enumerate(sheet.rows[header_index]):
-            canonical = synonyms.get(normalise_header(cell))
-            if canonical and canonical not in columns:
-                columns[canonical] = col
-            elif cell.strip() and not canonical:
-                unknown.append(cell.strip())
-        table = Table(sheet.name, header_index + 1, columns, unknown_headers=unknown)
-        for index in range(header_index + 1, len(sheet.rows)):
+        table = None
+        for index in range(header_index, len(sheet.rows)):
             row = sheet.rows[index]
-            if not any(cell.strip() for cell in row):
+            if index == header_index or (_may_be_header(row, first_chars) and header_at(row, first=False)):
+                columns, unknown = {}, []
+                for col, cell in enumerate(row):
+                    canonical = header_key(cell, synonyms)
+                    if canonical and canonical not in columns:
+                        columns[canonical] = col
+                    elif cell.strip() and not canonical:
+                        unknown.append(cell.strip())
+                table = Table(sheet.name, index + 1, columns, unknown_headers=unknown)
+                tables.append(table)
+                names = list(columns)
+                getter = itemgetter(*columns.values())
+                width = max(columns.values()) + 1
+                continue
+            if not "".join(row).strip():
                 continue
             total += 1
             if total > max_rows:
                 raise SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
-            record = {}
-            for name, col in columns.items():
-                value = row[col].strip() if col < len(row) else ""
-                if len(value) > max_cell:
-                    problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
-                    value = value[:max_cell]
-                record[name] = value
+            if len(row) < width:
+                row = list(row) + [""] * (width - len(row))
+            values = [value.strip() for value in getter(row)] if len(names) > 1 else [getter(row).strip()]
+            if max(map(len, values)) > max_cell:
+                for name, value in zip(names, values):
+                    if len(value) > max_cell:
+                        problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
+                values = [value[:max_cell] for value in values]
+            record = dict(zip(names, values))
+            if formulas:
+                for name, col in table.columns.items():
+                    if (index, col) in formulas:
+                        problems.append(RowProblem(sheet.name, index + 1, name, formula_message(index, col, formulas)))
             table.records.append((index + 1, record))
-        tables.append(table)
     return tables, problems
+
+
+def cell_name(index: int, col: int) -> str:
+    """"B5" for rows[4][1]."""
+    letters, col = "", col + 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{index + 1}"
+
+
+def formula_message(index, col, formulas) -> str:
+    formula = formulas[(index, col)]
+    shown = f"（={formula[:40]}）" if formula else ""
+    return f"单元格 {cell_name(index, col)} 是公式{shown}，请改为直接填写内容（公式的计算结果不会被导入）"
 
 
 def escape_formula(value):

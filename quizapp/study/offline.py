@@ -278,7 +278,10 @@ def plan_signin(actor, session: OfflineSession, data: bytes, *, max_bytes=None) 
             by_name.setdefault(person.name, []).append(person)
     present = set(db.session.scalars(attendee_ids(session.id)).all())
     seen: dict[int, tuple[str, int]] = {}
+    flagged = {(p.sheet, p.row) for p in limit_problems}  # a formula or over-long cell: the row is not credited
     for sheet, row, rec in records:
+        if (sheet, row) in flagged:
+            continue
         name, login = rec.get("name", "").strip(), rec.get("login", "").strip()
 
         def bad(column, message):

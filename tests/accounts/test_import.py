@@ -256,3 +256,18 @@ def test_too_long_cells_are_row_problems_under_the_header_people_see(tree):
     assert problems[0].as_dict() == {"sheet": "人员名单", "row": 3, "column": "姓名",
                                      "message": "内容过长（超过 5000 个字符）"}
     assert str(problems[0]) == "工作表“人员名单”第 3 行「姓名」：内容过长（超过 5000 个字符）"
+
+
+def test_formula_cell_is_a_row_error_naming_the_cell(tree):
+    """Issue 12.7: is a login written as a formula (=1+1, cached 2) a row error naming the cell, and nothing imported?"""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(HEADER)
+    ws.append(GOOD[0])
+    ws.append(["王五", "=1+1", *GOOD[1][2:]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    plan = importer.plan_import(tree["admin"], buffer.getvalue())
+    assert not plan.ok
+    assert {(p.row, p.column) for p in plan.problems} == {(3, "登录名")}
+    assert any("单元格 B3 是公式（=1+1）" in p.message for p in plan.problems)

@@ -32,7 +32,7 @@ def test_import_json_shape_and_bank_creation(runner, tmp_path):
     bank = db.session.scalar(sa.select(Bank).where(Bank.name == "县题库"))
     assert bank.unit_id is None and count(Question, Question.bank_id == bank.id) == 3
     again = runner.invoke(args=["bank", "import", path, "--bank", "县题库", "--json"])
-    assert json.loads(again.stdout)["duplicates"] == 4 and again.exit_code == 0
+    assert json.loads(again.stdout)["duplicates"] == 4 and again.exit_code == 1  # nothing new: not a success
 
 
 def test_rejected_rows_exit_1_and_import_nothing(runner, tmp_path):

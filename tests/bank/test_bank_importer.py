@@ -94,7 +94,7 @@ def test_rejected_rows_name_sheet_row_and_column():
 
 def test_duplicates_within_file_are_reported_not_rejected():
     """Is a repeated question (other spacing, width and option order) a duplicate of the earlier row?"""
-    again = row(stem="根据宪法，中华人民共和国的一切权力属于( )", options=("政党", "人民", "国务院", "法院"), answer="B")
+    again = row(stem="根据宪法, 中华人民共和国的一切权力属于( )。", options=("政党", "人民", "国务院", "法院"), answer="B")
     preview = read(make_xlsx({"题库": [COLUMNS, GOOD_ROWS[0], again]}))
     assert len(preview.accepted) == 1 and not preview.problems
     assert [(d.row, d.same_as) for d in preview.duplicates] == [(3, ("题库", 2))]
@@ -252,8 +252,8 @@ def test_size_row_and_cell_limits():
     assert "内容过长" in long_cell.problems[0].message
 
 
-def test_formulas_are_never_evaluated():
-    """Is a formula cell read as its stored text, never run?"""
+def test_formula_cells_are_row_errors_naming_the_cell():
+    """Is a formula cell (=1+1 cached as 2, or a web call) a row error naming the cell, never run nor stored?"""
     buffer = io.BytesIO()
     import xlsxwriter
 
@@ -262,6 +262,12 @@ def test_formulas_are_never_evaluated():
     sheet.write_row(0, 0, COLUMNS)
     sheet.write_row(1, 0, GOOD_ROWS[0])
     sheet.write_formula(1, 1, '=WEBSERVICE("http://example.invalid")', None, "缓存的题干（ ）")
+    sheet.write_row(2, 0, GOOD_ROWS[2])
+    sheet.write_formula(2, 1, "=1+1", None, 2)
+    sheet.write_row(3, 0, GOOD_ROWS[1])
     workbook.close()
     preview = read(buffer.getvalue())
-    assert preview.accepted[0].values["stem"] == "缓存的题干（ ）"
+    assert [item.row for item in preview.accepted] == [4]
+    assert [(p.row, p.column) for p in preview.problems] == [(2, "题干"), (3, "题干")]
+    assert "单元格 B2 是公式" in preview.problems[0].message and "WEBSERVICE" in preview.problems[0].message
+    assert "单元格 B3 是公式（=1+1）" in preview.problems[1].message

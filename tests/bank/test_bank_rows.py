@@ -137,14 +137,26 @@ def test_tags_and_category_are_normalised():
     assert values["tags"] == ["应知应会", "国家宪法日"] and values["category"] == "宪法/国家机构"
 
 
-def test_fingerprint_folds_width_space_punctuation_case_and_option_order():
-    """Do two spellings of the same question share a fingerprint, and a different type or option not?"""
+def test_fingerprint_folds_width_space_and_option_order_only():
+    """Do two spellings of the same question (width, spaces, option order) share a fingerprint, and a different type or option not?"""
     a = fingerprint("single", "根据宪法，公民年满十八周岁有选举权（ ）。", ["甲", "乙ＡＢ", "丙"])
-    b = fingerprint("single", "根据宪法, 公民年满十八周岁有选举权( )", ["丙", "乙ab", " 甲 "])
+    b = fingerprint("single", "根据宪法, 公民年满十八周岁有选举权( )。", ["丙", "乙AB", " 甲 "])
     assert a == b
     assert a != fingerprint("multiple", "根据宪法，公民年满十八周岁有选举权（ ）。", ["甲", "乙ＡＢ", "丙"])
     assert a != fingerprint("single", "根据宪法，公民年满十八周岁有选举权（ ）。", ["甲", "乙ＡＢ", "丁"])
-    assert fold_text(" Ａ，b！ c ") == "abc"
+    assert fold_text(" Ａ，b！ c ") == "A,b!c"
+
+
+@pytest.mark.parametrize("one, other", [
+    ("C++", "C"), ("“/”", "“\\”"), ("<% = x %>", "<% x %>"), ("Ab", "ab"),
+    ("使用者应掌握设备的正确使用、（ ）和保养方法。", "使用者应掌握设备的正确使用和保养方法。"),
+])
+def test_texts_differing_in_punctuation_or_case_are_not_the_same(one, other):
+    """Issue 17 finding 2: is punctuation (and case) kept when comparing options and questions?"""
+    assert fold_text(one) != fold_text(other)
+    assert fingerprint("judge", one, []) != fingerprint("judge", other, [])
+    values, problems = parse(opt_A=one, opt_B=other, opt_C="丙", opt_D="丁")
+    assert problems == [] and values["options"][:2] == [one, other]
 
 
 def test_formula_escape_quote_is_removed():

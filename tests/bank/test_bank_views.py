@@ -356,3 +356,69 @@ def test_usable_banks_for_an_exam_unit(app, tree, jia_bank, yi_bank, system_bank
     """Does an exam in 一村 see its township's bank and the system bank, not the other township's?"""
     usable = set(db.session.scalars(services.usable_bank_ids(tree["v1"])))
     assert usable == {jia_bank.id, system_bank.id}
+
+
+def test_numeric_type_codes_are_confirmed_on_the_preview(client, org, jia_bank):
+    """Issue 17.4: does the preview ask what each numeric 题型 code means (nothing preselected), and import by that answer?"""
+    client.login("org_jia")
+    data = make_xlsx({"题库": [COLUMNS, ["1", "根本法是（ ）。", "A. 宪法", "B. 法律", "", "", "", "", "", "", "A"],
+                               ["3", "宪法是国家的根本法。", "", "", "", "", "", "", "", "", "正确"]]})
+    response = upload(client, jia_bank, data)
+    token = token_of(response)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "数字代码（1、3）" in page and 'name="code_1"' in page and \
+        '<option selected value="">请选择' in page.split('name="code_1"')[1][:200]
+    half = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
+    assert half.status_code == 422 and not questions_in(jia_bank)
+    done = client.post(f"/banks/{jia_bank.id}/import/{token}/type-codes",
+                       data={"token": token, "code_1": "single", "code_3": "judge"})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "当前对应：1 = 单选题，3 = 判断题" in page and "有错误的行（" not in page
+    assert "去掉了选项字母的选项（2 个）" in page and "A. 宪法" in page
+    client.post(f"/banks/{jia_bank.id}/import/apply", data={"token": token})
+    assert [(q.qtype, q.options) for q in questions_in(jia_bank)] == [("single", ["宪法", "法律"]),
+                                                                        ("judge", ["正确", "错误"])]
+
+
+def test_type_codes_of_another_persons_upload_are_refused(client, make_client, org, other_org, jia_bank):
+    """Can nobody but the uploader confirm type codes for a staged file?"""
+    client.login("org_jia")
+    data = make_xlsx({"题库": [COLUMNS, ["1", "根本法是（ ）。", "宪法", "法律", "", "", "", "", "", "", "A"]]})
+    token = token_of(upload(client, jia_bank, data))
+    other = make_client()
+    other.login("org_yi")
+    response = other.post(f"/banks/{jia_bank.id}/import/{token}/type-codes", data={"token": token, "code_1": "single"})
+    assert response.status_code == 404
+
+
+def test_paste_page_previews_and_imports_pasted_text(client, org, jia_bank):
+    """Issue 17: does pasted text go through the same preview (counts per section, errors by number and line) and apply?"""
+    client.login("org_jia")
+    assert "粘贴试题" in client.get(f"/banks/{jia_bank.id}/import/paste").get_data(as_text=True)
+    pasted = "一、单项选择题\n1. 根本法是（ A ）。\nA.宪法 B.法律\n2. 乙（ ）。\nA.一 B.二\n答案：C\n三、判断题\n1. 宪法是根本法。（√）"
+    response = client.post(f"/banks/{jia_bank.id}/import/paste", data={"text": pasted})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "各部分识别到的试题" in page and "<td>一、单项选择题</td><td class=\"num\">2</td>" in page
+    assert "第 6 行" in page and "答案 C 不在已填写的选项中" in page
+    client.post(f"/banks/{jia_bank.id}/import/apply", data={"token": token_of(response), "choice": "valid_only"})
+    assert [(q.qtype, q.answer) for q in questions_in(jia_bank)] == [("single", "A"), ("judge", "A")]
+    empty = client.post(f"/banks/{jia_bank.id}/import/paste", data={"text": "没有编号的文字"})
+    assert empty.status_code == 422 and "没有找到编号的试题" in empty.get_data(as_text=True)
+
+
+def test_word_upload_export_and_template(client, org, jia_bank):
+    """Can a .docx be uploaded on the import page, the bank exported to .docx, and the Word template downloaded?"""
+    from bankfiles import ALL_LAYOUTS, make_docx
+
+    client.login("org_jia")
+    response = upload(client, jia_bank, make_docx(ALL_LAYOUTS), "题库.docx")
+    assert response.status_code == 303
+    client.post(f"/banks/{jia_bank.id}/import/apply", data={"token": token_of(response)})
+    assert len(questions_in(jia_bank)) == 15
+    exported = client.get(f"/banks/{jia_bank.id}/export.docx")
+    assert exported.status_code == 200 and exported.mimetype.endswith("wordprocessingml.document")
+    assert len(importer.read_questions(exported.data, "x.docx").accepted) == 15
+    template = client.get("/banks/template.docx")
+    assert template.status_code == 200 and len(importer.read_questions(template.data, "t.docx").accepted) == 3

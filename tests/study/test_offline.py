@@ -224,3 +224,22 @@ def test_unreadable_signin_sheets(people, lecture, client, data, message):
     page = client.post(f"/offline/{lecture.id}/signin", data={"file": (io.BytesIO(data), "签到.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert message in page
+
+
+def test_signin_sheet_formula_cell_is_a_row_error(people, lecture):
+    """Issue 12.7: is a name written as a formula (cached 王一) a row error naming the cell, and nobody credited for it?"""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet("签到表")
+    sheet.write_row(0, 0, ["序号", "姓名", "登录名"])
+    sheet.write_row(1, 0, ["1", "李二", "gb02"])
+    sheet.write_row(2, 0, ["2"])
+    sheet.write_formula(2, 1, '="王"&"一"', None, "王一")
+    sheet.write_formula(2, 2, '=LOWER("GB01")', None, "gb01")
+    book.close()
+    plan = offline.plan_signin(people["organiser"], lecture, buffer.getvalue())
+    assert [r["user"].login for r in plan.matched] == ["gb02"]
+    assert {(p.row, p.column) for p in plan.problems} == {(3, "姓名"), (3, "登录名")}
+    assert any("单元格 B3 是公式" in p.message for p in plan.problems)
