@@ -362,7 +362,10 @@ def template_docx_bytes() -> bytes:
     """The Word template: 填写说明, then one example of each type in the layout the importer reads."""
     from . import textbank
 
-    examples = [parse_record(dict(zip(_TEMPLATE_KEYS, row)))[0] for row in TEMPLATE_EXAMPLES]
+    # 案例分析 groups (案例编号/案例材料 after the standard columns) are a spreadsheet layout only; Word banks
+    # hold stand-alone questions, so the Word template shows those.
+    examples = [parse_record(dict(zip(_TEMPLATE_KEYS, row)))[0] for row in TEMPLATE_EXAMPLES
+                if not any(row[len(_TEMPLATE_KEYS):])]
     return textbank.write_docx(textbank.layout_paragraphs(examples), title="试题导入模板（Word）",
                                notes=textbank.TEMPLATE_NOTES)
 

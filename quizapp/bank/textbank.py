@@ -36,7 +36,7 @@ _NUMERALS = "一二三四五六七八九十"
 _SECTION = re.compile(r"^(?:第?([一二三四五六七八九十]{1,3})(?:部分)?\s*[、.:．\s]\s*|[(（]([一二三四五六七八九十]{1,3})[)）]\s*)?"
                       r"(单项选择题?|单选题?|多项选择题?|多选题?|不定项选择题?|判断题|判断正误题?|是非题|判断)"
                       r"\s*(?:[(（][^()（）]*[)）])?\s*[:：]?\s*$")
-_TYPE_TAG = re.compile(r"^\s*[【\[(（]\s*(单项选择题?|单选题?|多项选择题?|多选题?|判断题?|是非题?)\s*[】\])）]\s*")
+_TYPE_TAG = re.compile(r"^\s*[【\[(（]\s*(单项选择题?|单选题?|多项选择题?|多选题?|不定项选择题?|不定项|判断题?|是非题?)\s*[】\])）]\s*")
 _NUMBER = re.compile(r"^(?:第\s*(\d{1,5})\s*题[.、:：]?|[(（]\s*(\d{1,5})\s*[)）]|(\d{1,5})\s*(?:[.、:)]|(?=\s*[【\[(（])))\s*(.*)$",
                      re.S)
 _OPTION = re.compile(r"^[(（]?([A-H])\s*[.、:)）]\s*")
@@ -66,7 +66,7 @@ def fold(text: str) -> str:
 
 
 def type_of(name: str) -> str | None:
-    """The type code a heading or tag names; a type the registry does not have (不定项 today) is None."""
+    """The type code a heading or tag names (through the registry); a type it does not have is None."""
     known = qtypes.from_name(name)
     if known is not None:
         return known.code
@@ -513,7 +513,7 @@ def read_text_bank(data: bytes | str, *, docx: bool) -> TextBank:
 
 # ---------------------------------------------------------------- writing the same layout
 
-SECTION_TITLES = {"single": "单项选择题", "multiple": "多项选择题", "judge": "判断题"}
+SECTION_TITLES = {"single": "单项选择题", "multiple": "多项选择题", "indefinite": "不定项选择题", "judge": "判断题"}
 
 
 def layout_paragraphs(questions) -> list[str]:

@@ -60,7 +60,6 @@ def test_the_same_layouts_as_pasted_text():
     (["一、单项选择题", "1. 甲（ ）。", "A.一 B.二 C.三"], "第 2 行", "没有找到答案"),
     (["三、判断题", "1. 宪法是根本法。", "答案：X"], "第 3 行", "答案“X”无法识别"),
     (["1. 甲（ ）。", "答案：A"], "第 2 行", "没有选项列，无法确定题型"),
-    (["一、不定项选择题", "1. 甲（ ）。", "A.一 B.二 C.三", "答案：AB"], "第 2 行", "暂不支持"),
     (["一、单项选择题", "1. 甲（ ）。", "A.一 B.二", "答案：A", "参考答案：1-1 B"], "第 5 行", "与题中的答案“A”不一致"),
 ])
 def test_errors_name_question_place_and_reason(lines, where, message):
@@ -70,6 +69,14 @@ def test_errors_name_question_place_and_reason(lines, where, message):
     found = [(p.row, p.column, p.message) for p in preview.problems]
     assert any(column == where and message in text_ for _, column, text_ in found), found
     assert {p.row for p in preview.problems} <= {1, 3}
+
+
+def test_indefinite_section_reads_as_the_registry_type():
+    """Is a 不定项 section (a type the registry knows) read as 不定项 with its one-or-more letters, not refused?"""
+    preview = text(["一、不定项选择题", "1. 甲（ ）。", "A.一 B.二 C.三", "答案：AB", "2. 乙（ ）。", "A.一 B.二 C.三", "答案：C"])
+    assert not preview.problems
+    assert [(item.values["qtype"], item.values["answer"]) for item in preview.accepted] == [
+        ("indefinite", "AB"), ("indefinite", "C")]
 
 
 def test_picture_in_a_question_is_an_error_not_dropped():
