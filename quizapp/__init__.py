@@ -139,9 +139,10 @@ def register_security_headers(app):
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
-        if "_user_id" in session and request.endpoint != "static":
+        if "_user_id" in session and request.endpoint != "static" and "Cache-Control" not in response.headers:
             # Pages, JSON and files for a signed-in person show personal data or answers: a shared
-            # township PC must not show them from its cache or the back button after sign-out.
+            # township PC must not show them from its cache or the back button after sign-out. A view
+            # that chose its own caching (a study material's PDF, the same for everyone) keeps it.
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("HSTS_MAX_AGE"):
             response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")

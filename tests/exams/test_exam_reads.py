@@ -79,13 +79,12 @@ def test_exam_pages_issue_no_commit_and_no_write(client, make_client, make_exam,
             f"/api/exams/attempts/{overdue_id}/state", "/exams/certificates/2026")}
         pages.update({url: organiser.get(url) for url in (
             f"/manage/exams/{running.id}", f"/manage/exams/{running.id}/roster",
-            f"/manage/exams/{running.id}/stats",
-            f"/manage/exams/{running.id}/attempts/{overdue_id}")})
+            f"/manage/exams/{running.id}/stats", f"/manage/exams/{running.id}/attempts/{overdue_id}")})
     assert all(r.status_code in (200, 302) for r in pages.values()), {u: r.status_code for u, r in pages.items()}
     assert seen == {"commits": 0, "writes": []}
-    with no_writes() as export:  # a download of personal data is audited: that entry is its only write
+    with no_writes() as seen:  # an export of personal data writes one thing: its audit entry
         assert organiser.get(f"/manage/exams/{running.id}/roster.xlsx").status_code == 200
-    assert export["writes"] and all(w.startswith("INSERT INTO audit_entries") for w in export["writes"])
+    assert [w.split("(")[0].strip() for w in seen["writes"]] == ["INSERT INTO audit_entries"]
     assert only_attempt(running, cadre).status == "open"
     assert (_count(ExamResult), _count(MistakeEntry), _count(Certificate)) == before
 
@@ -123,12 +122,6 @@ def test_time_up_attempt_is_shown_as_being_collected_never_as_answerable(client,
     assert state["status"] == "open" and state["server_now"] > state["deadline"]
     assert only_attempt_no(exam, cadre, 2).status == "open"
 
-    late = client.post(f"/api/exams/attempts/{second}/answers",
-                       json={"answers": [{"position": 2, "response": "A", "seq": 1}]})
-    assert late.status_code == 200  # in the late-delivery window: refused, the attempt still waits for others
-    assert late.get_json()["saved"][0]["status"] == "late" and late.get_json()["saved"][0]["accepted"] is False
-    assert only_attempt_no(exam, cadre, 2).status == "open"
-    clock.advance(minutes=2)
     late = client.post(f"/api/exams/attempts/{second}/answers",
                        json={"answers": [{"position": 2, "response": "A", "seq": 1}]})
     assert late.status_code == 409 and late.get_json()["closed"] is True  # the write collects it
@@ -174,8 +167,7 @@ def test_close_overdue_is_one_function_a_job_can_call(make_exam, f, tree, clock)
         sitting.start_attempt(exam, person)
     db.session.commit()
     assert sitting.close_overdue(clock.advance(minutes=30, seconds=5)) == 0  # inside the grace
-    assert sitting.close_overdue(clock.advance(minutes=2)) == 0  # in-time answers may still be on their way
-    assert sitting.close_overdue(clock.advance(seconds=10)) == 3  # deadline + grace 10 s + late window 120 s
+    assert sitting.close_overdue(clock.advance(minutes=1)) == 3
     db.session.commit()
     assert sitting.close_overdue(clock.now) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamResult)) == 3

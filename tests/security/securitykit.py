@@ -3,7 +3,10 @@
 Every 乙乡 object carries ``label`` in its name, title or stem, so a response that leaks one to someone of
 甲乡 shows it. With ``label`` set to an XSS-and-formula payload, the same world checks escaping everywhere.
 """
+import io
 from datetime import date
+
+import openpyxl
 
 import sqlalchemy as sa
 
@@ -68,3 +71,58 @@ def build_world(f, tree, label):
     }
     return {"people": people, "ids": ids, "victim": victim, "exam": exam, "bank": bank, "unit": unit,
             "questions": questions, "session": session, "material": material}
+
+
+# Filters a page might take from the query string: an outsider aims them at 乙乡 too.
+PROBE_QUERY = "unit={unit_id}&user={user_id}&exam={exam_id}&bank={bank_id}&root={unit_id}"
+# Routes whose arguments are not objects: fixed harmless values.
+PLAIN_ARGS = {"token": "x", "seq": 0, "year": 2026, "figure": "hours", "code": "ABCD-EFGH", "ref": "1",
+              "version_date": "2020-01-01", "action": "delete", "filename": "css/app.css",
+              "law_id": 999999, "version_id": 999999}
+
+
+def rules(app):
+    """Every route of the app (new ones included: nothing is listed by hand here)."""
+    return [rule for rule in app.url_map.iter_rules()]
+
+
+def route_url(app, rule, ids):
+    """The route's URL with the world's ids (per blueprint first: practice and offline both say session_id)."""
+    values = {}
+    for arg in rule.arguments:
+        key = f"{rule.endpoint.split('.')[0]}.{arg}"
+        if key in ids:
+            values[arg] = ids[key]
+        elif arg in ids:
+            values[arg] = ids[arg]
+        elif arg in PLAIN_ARGS:
+            values[arg] = PLAIN_ARGS[arg]
+        else:
+            raise AssertionError(f"no value for <{arg}> of {rule.endpoint}: add it to PLAIN_ARGS or the world")
+    with app.test_request_context():
+        return app.url_for(rule.endpoint, **values)
+
+
+def methods(rule):
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def readable_text(response):
+    """What a person would read in the response: the text, or every cell of a workbook."""
+    data = response.get_data()
+    if data[:2] == b"PK":
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    return data.decode("utf-8", "replace")
+
+
+def send(client, method, url, *, csrf=True):
+    if method == "GET":
+        response = client.get(url)
+    elif url.startswith("/api/"):
+        response = client.post(url, json={}, csrf=csrf)
+    else:
+        response = client.post(url, {}, csrf=csrf)
+    response.close()
+    return response

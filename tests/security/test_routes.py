@@ -9,9 +9,7 @@ from then on it is walked automatically:
 - every POST without a CSRF token is refused with 400, even for an administrator;
 - nothing answers 500.
 """
-import io
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -21,7 +19,7 @@ from quizapp.exams.models import Exam
 from quizapp.extensions import db
 from quizapp.study.models import Material, OfflineSession
 
-from securitykit import MARKER, build_world
+from securitykit import MARKER, PROBE_QUERY, build_world, methods, readable_text, route_url, rules, send
 
 PUBLIC = "public"      # anyone, signed in or not
 PAGE = "page"          # signed-in pages without an object of someone else's in the path
@@ -80,13 +78,7 @@ ROUTES = {
     "users.show": OBJECT, "users.edit": OBJECT, "users.reset_password": OBJECT, "users.set_active": OBJECT,
     "users.unlock_sign_in": OBJECT,
 }
-# Filters a page might take from the query string: an outsider aims them at 乙乡 too.
-PROBE_QUERY = "unit={unit_id}&user={user_id}&exam={exam_id}&bank={bank_id}&root={unit_id}"
 SIGNED_IN_REFUSALS = {400, 403, 404, 405}
-# Routes whose arguments are not objects: fixed harmless values.
-PLAIN_ARGS = {"token": "x", "seq": 0, "year": 2026, "figure": "hours", "code": "ABCD-EFGH", "ref": "1",
-              "version_date": "2020-01-01", "action": "delete", "filename": "css/app.css",
-              "law_id": 999999, "version_id": 999999}
 
 
 @pytest.fixture
@@ -94,54 +86,9 @@ def world(f, tree):
     return build_world(f, tree, MARKER)
 
 
-def _rules(app):
-    return [rule for rule in app.url_map.iter_rules()]
-
-
-def _url(app, rule, ids):
-    values = {}
-    for arg in rule.arguments:
-        key = f"{rule.endpoint.split('.')[0]}.{arg}"
-        if key in ids:
-            values[arg] = ids[key]
-        elif arg in ids:
-            values[arg] = ids[arg]
-        elif arg in PLAIN_ARGS:
-            values[arg] = PLAIN_ARGS[arg]
-        else:
-            raise AssertionError(f"no value for <{arg}> of {rule.endpoint}: add it to PLAIN_ARGS or the world")
-    with app.test_request_context():
-        return app.url_for(rule.endpoint, **values)
-
-
-def _methods(rule):
-    return sorted(rule.methods - {"HEAD", "OPTIONS"})
-
-
-def _text(response):
-    """What a person would read in the response: the text, or every cell of a workbook."""
-    data = response.get_data()
-    if data[:2] == b"PK":
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-                         for cell in row if cell is not None)
-    return data.decode("utf-8", "replace")
-
-
-def _send(client, method, url, *, csrf=True):
-    if method == "GET":
-        response = client.get(url)
-    elif url.startswith("/api/"):
-        response = client.post(url, json={}, csrf=csrf)
-    else:
-        response = client.post(url, {}, csrf=csrf)
-    response.close()
-    return response
-
-
 def test_every_route_is_classified(app):
     """Is every route in the app classified here (so a new route is walked by this suite, not forgotten)?"""
-    endpoints = {rule.endpoint for rule in _rules(app)}
+    endpoints = {rule.endpoint for rule in rules(app)}
     assert endpoints - set(ROUTES) == set(), "classify the new routes in tests/security/test_routes.py"
     assert set(ROUTES) - endpoints == set(), "remove routes that no longer exist"
 
@@ -163,12 +110,12 @@ def _snapshot(world):
 
 def test_anonymous_reaches_only_public_routes(app, client, world):
     """Is every non-public route refused to a visitor who has not signed in, without data?"""
-    for rule in _rules(app):
+    for rule in rules(app):
         if ROUTES[rule.endpoint] == PUBLIC:
             continue
-        url = _url(app, rule, world["ids"])
-        for method in _methods(rule):
-            response = _send(client, method, url)
+        url = route_url(app, rule, world["ids"])
+        for method in methods(rule):
+            response = send(client, method, url)
             where = f"{method} {url}"
             if response.status_code == 302:
                 assert "/login" in response.headers["Location"], where
@@ -186,22 +133,22 @@ def test_outsiders_of_another_township_are_refused(app, make_client, world, role
     assert client.login(world["people"][role].login).status_code == 302
     probe = PROBE_QUERY.format(**world["ids"])
     problems = []
-    for rule in _rules(app):
+    for rule in rules(app):
         kind = ROUTES[rule.endpoint]
         if kind == PUBLIC or rule.endpoint == "auth.logout":
             continue
-        url = _url(app, rule, world["ids"])
-        for method in _methods(rule):
-            response = _send(client, method, url)
+        url = route_url(app, rule, world["ids"])
+        for method in methods(rule):
+            response = send(client, method, url)
             if response.status_code == 500 or (kind == OBJECT and response.status_code not in SIGNED_IN_REFUSALS):
                 problems.append(f"{method} {url}: {response.status_code}")
-            if MARKER in _text(response):
+            if MARKER in readable_text(response):
                 problems.append(f"{method} {url}: shows 乙乡's data")
             if method == "GET" and kind == PAGE:
                 for query in (probe, probe + "&format=xlsx"):
                     probed = client.get(f"{url}?{query}")
                     probed.close()
-                    if probed.status_code == 500 or MARKER in _text(probed):
+                    if probed.status_code == 500 or MARKER in readable_text(probed):
                         problems.append(f"GET {url}?{query}: {probed.status_code}, leaks or fails")
     assert problems == [], f"{role} of 甲乡:\n" + "\n".join(problems)
     assert _snapshot(world) == before
@@ -212,11 +159,11 @@ def test_every_post_without_csrf_is_refused(app, make_client, world):
     admin = make_client()
     assert admin.login("admin01").status_code == 302
     before = _snapshot(world)
-    for rule in _rules(app):
+    for rule in rules(app):
         if "POST" not in rule.methods or rule.endpoint in ("auth.logout", "auth.login"):
             continue
-        url = _url(app, rule, world["ids"])
-        response = _send(admin, "POST", url, csrf=False)
+        url = route_url(app, rule, world["ids"])
+        response = send(admin, "POST", url, csrf=False)
         assert response.status_code == 400, f"POST {url} without CSRF: {response.status_code}"
     assert _snapshot(world) == before
     anonymous = make_client()

@@ -196,3 +196,6 @@ def test_two_servers_share_the_throttle_through_redis(database_url, redis_uri, f
     second = server()  # a fresh process would connect to the same Redis
     assert _login(CsrfClient(second.test_client()), "gb01").status_code == 429
     shared.close()
+    for other in (first, second):
+        with other.app_context():
+            db.engine.dispose()
