@@ -303,6 +303,7 @@ class Stats:
         self.lock = threading.Lock()
         self.kinds = Counter()
         self.latencies = []
+        self.submit_latencies = []
         self.requests = 0
 
     def count(self, kind, status, seconds):
@@ -310,6 +311,8 @@ class Stats:
             self.requests += 1
             if kind == "save" and status == 200:
                 self.latencies.append(seconds)
+            if kind == "submit" and status == 200:
+                self.submit_latencies.append(seconds)
             if status not in (200, 201, 302):
                 self.kinds[f"{kind}:{status}"] += 1
 
@@ -538,6 +541,7 @@ def scenario_deadline(env_base, url, exam_id, cadres_n, first, options):
     return row("deadline spike, worker SIGSTOP T+0.5..T+12", stats, cadres, url,
                in_time_until=datetime.fromtimestamp(t + GRACE, UTC),
                submits_answered=f"{answered}/{cadres_n}", graded_once=f"{graded_once}/{cadres_n}",
+               slowest_submit_s=round(max(stats.submit_latencies or [0]), 1),
                truthful=f"{truthful}/{cadres_n}")
 
 
