@@ -358,11 +358,18 @@ def sign_in_all(port, exam_id, count, stats, first=0):
     cadres = [Cadre(port, f"bench{n:03d}", stats) for n in range(first, first + count)]
     errors = []
 
+    gate = threading.Semaphore(8)  # sign-ins are slow on purpose (scrypt): not part of what is measured
+
     def run(cadre):
-        try:
-            cadre.sign_in_and_start(exam_id)
-        except Exception as error:  # reported below; a cadre that never started is not counted
-            errors.append(repr(error))
+        with gate:
+            for attempt in range(3):
+                try:
+                    cadre.sign_in_and_start(exam_id)
+                    return
+                except Exception as error:  # retried, then reported below
+                    if attempt == 2:
+                        errors.append(repr(error))
+                    time.sleep(1)
 
     run_threads(run, cadres, 240)
     if errors:
