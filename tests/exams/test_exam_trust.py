@@ -278,3 +278,23 @@ def test_every_submission_is_audited_and_the_attempt_history_is_shown(app, clien
     for text in ("开始作答", "离开考试页面 2 次", "在另一设备或网络上继续作答", "10.0.0.9",
                  "Phone/1.0", "作答时间晚于考试截止时间", "时间到自动收卷"):
         assert text in history, text
+
+
+def test_organiser_collects_a_time_up_attempt_only_after_the_late_window(client, make_client, sitting_cadre, clock):
+    """Can an organiser collect a time-up attempt (audited as 组织者收卷) — but not while in-time answers may still
+    arrive?"""
+    from quizapp.audit.models import AuditEntry
+
+    _exam, cadre, attempt_id = sitting_cadre
+    organiser = make_client()
+    organiser.login("admin01")
+    clock.set(DEADLINE + timedelta(seconds=30))
+    early = organiser.post(f"/manage/exams/{_exam.id}/attempts/{attempt_id}/collect", {}, follow_redirects=True)
+    assert "还不能收卷" in early.get_data(as_text=True)
+    assert only_attempt(_exam, cadre).status == "open"
+    clock.set(DEADLINE + timedelta(minutes=3))
+    organiser.post(f"/manage/exams/{_exam.id}/attempts/{attempt_id}/collect", {})
+    collected = only_attempt(_exam, cadre)
+    assert collected.status == "submitted" and collected.submit_kind == "organiser"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "exam.submit"))
+    assert "组织者收卷" in entry.summary and "操作人" in entry.summary

@@ -28,7 +28,7 @@ from ..forms import (ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExam
 from ..models import (COUNTING, MULTI_SCORING, PAPER_MODES, Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion,
                       PaperRule, PaperVariant)
 from ..results import exam_closed, review_opens_at
-from ..sitting import events_of, time_up
+from ..sitting import collection_over, collection_time, events_of, submit_attempt, time_up
 from .lookups import managed_exam, manager_required
 
 manage_bp = Blueprint("exam_admin", __name__, url_prefix="/manage/exams")
@@ -486,22 +486,48 @@ def delete_override(exam_id, override_id):
     return redirect(url_for("exam_admin.overrides", exam_id=exam.id))
 
 
-@manage_bp.route("/<int:exam_id>/attempts/<int:attempt_id>")
-@manager_required
-def attempt_detail(exam_id, attempt_id):
-    exam = managed_exam(exam_id)
+def _attempt_in_scope(exam, attempt_id):
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.exam_id != exam.id:
         abort(404)
     path = scope_path(current_user)
     if path and not attempt.user.unit.path.startswith(path):
         abort(404)
+    return attempt
+
+
+@manage_bp.route("/<int:exam_id>/attempts/<int:attempt_id>/collect", methods=["POST"])
+@manager_required
+def collect_attempt(exam_id, attempt_id):
+    """组织者收卷: close a time-up attempt once no answer given in time can still arrive (audited)."""
+    exam = managed_exam(exam_id)
+    attempt = _attempt_in_scope(exam, attempt_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    now = utcnow()
+    if attempt.status != "open":
+        flash("该答卷已交卷。", "info")
+    elif not collection_over(attempt, now):
+        flash(f"还不能收卷：截止后到 {to_local(collection_time(attempt)):%H:%M:%S} 前，截止前作答、稍晚送达的答案仍会被接收。",
+              "warning")
+    else:
+        submit_attempt(attempt, now, kind="organiser", actor=current_user)
+        db.session.commit()
+        flash("已收卷，按截止前保存的答案计分。", "success")
+    return redirect(url_for("exam_admin.attempt_detail", exam_id=exam.id, attempt_id=attempt.id))
+
+
+@manage_bp.route("/<int:exam_id>/attempts/<int:attempt_id>")
+@manager_required
+def attempt_detail(exam_id, attempt_id):
+    exam = managed_exam(exam_id)
+    attempt = _attempt_in_scope(exam, attempt_id)
     others = db.session.scalars(sa.select(Attempt).where(Attempt.exam_id == exam.id,
                                                          Attempt.user_id == attempt.user_id)
                                 .order_by(Attempt.attempt_no)).all()
     return render_template("exams/manage/attempt.html", exam=exam, attempt=attempt, others=others,
                            collecting=time_up(attempt, utcnow()), type_labels=TYPE_LABELS, letters=LETTERS,
-                           events=events_of(attempt))
+                           events=events_of(attempt), button=ButtonForm())
 
 
 # ---------------------------------------------------------------- statistics and regrades
