@@ -387,8 +387,9 @@ def _check_articles(cited: str, law: LawVersion) -> tuple[CheckResult, list[Arti
     return CheckResult("article_exists", "pass", f"{_book(law.title)}（{law.version}）有{labels}"), found
 
 
+# 不定项 keys are sets of options, like 多选: no one option's figures to check.
 _TYPES = {"single": "single", "单选": "single", "multiple": "multiple", "多选": "multiple",
-          "judge": "judge", "判断": "judge"}
+          "indefinite": "multiple", "不定项": "multiple", "judge": "judge", "判断": "judge"}
 # "A"/"B" is how the bank stores a judge key (A = 正确, B = 错误).
 _JUDGE_ANSWERS = {"T": True, "F": False, "A": True, "B": False, "正确": True, "错误": False}
 
