@@ -649,7 +649,8 @@ def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
             if any(articles is None for _, articles in group):
                 continue
             articles = [a for _, found in group for a in found]
-            figures = key_figures(_context_before(line, group[0][0]))
+            # A lone 一 (县一级, 一个机关) is how Chinese says "a", rarely a figure the article must hold.
+            figures = [f for f in key_figures(_context_before(line, group[0][0])) if f.value != 1]
             in_law = {f.value for article in articles for f in text_figures(article.text)}
             missing = [f.text for f in figures if f.value not in in_law]
             if missing:
