@@ -387,8 +387,9 @@ def _check_articles(cited: str, law: LawVersion) -> tuple[CheckResult, list[Arti
     return CheckResult("article_exists", "pass", f"{_book(law.title)}（{law.version}）有{labels}"), found
 
 
+# 不定项 keys are sets of options, like 多选: no one option's figures to check.
 _TYPES = {"single": "single", "单选": "single", "multiple": "multiple", "多选": "multiple",
-          "judge": "judge", "判断": "judge"}
+          "indefinite": "multiple", "不定项": "multiple", "judge": "judge", "判断": "judge"}
 # "A"/"B" is how the bank stores a judge key (A = 正确, B = 错误).
 _JUDGE_ANSWERS = {"T": True, "F": False, "A": True, "B": False, "正确": True, "错误": False}
 
@@ -608,54 +609,78 @@ _YEAR = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?")
 _JOINED = re.compile(r"^[\s、，,和及与]*$")
 
 
+@dataclass
+class LinkClaim:
+    """Links written side by side (第二十八条、第三十条) and the figures of the words they end."""
+
+    line: int
+    links: list  # [(target as written, LawTarget or None)]
+    figures: list
+
+
+def link_claims(markdown: str) -> list[LinkClaim]:
+    """Every law: link of a note, grouped with its neighbours, with the figures the sentence states.
+
+    A lone 一 (县一级, 一个机关) is how Chinese says "a", rarely a figure the article must hold.
+    """
+    claims = []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        previous_end = None
+        for match in LAW_LINK.finditer(line):
+            start = line.rfind("[", 0, match.start() + 1)
+            if previous_end is not None and _JOINED.match(line[previous_end:start]) and claims:
+                claims[-1].links.append((match.group(1), parse_law_target(match.group(1))))
+            else:
+                figures = [f for f in key_figures(_context_before(line, start)) if f.value != 1]
+                claims.append(LinkClaim(number, [(match.group(1), parse_law_target(match.group(1)))], figures))
+            previous_end = match.end()
+    return claims
+
+
+def missing_figures(claim: LinkClaim, articles) -> list[str]:
+    """The figures of a claim that none of the linked articles' texts holds."""
+    in_law = {f.value for article in articles for f in text_figures(article.text)}
+    return [f.text for f in claim.figures if f.value not in in_law]
+
+
 def audit_note(name: str, markdown: str, index: LawIndex, as_of: dt.date | None,
                repealed=None) -> list[tuple[str, CheckResult]]:
     """Check every law: link of one note: pinned to a version, that version in force on ``as_of``, the article
-    there, and the figures the sentence states (五年, 三至七人…) in that article's text. Links written side by
-    side (第二十八条、第三十条) share one claim, checked against their articles together."""
+    there, and the figures the sentence states (五年, 三至七人…) in the linked articles' text."""
     repealed = repeals(index) if repealed is None else repealed
     results = []
-    for number, line in enumerate(markdown.splitlines(), 1):
-        ident = f"{name}:{number}"
-        groups: list[list] = []  # [(match, target, articles)], links side by side in one group
-        previous_end = None
-        for match in LAW_LINK.finditer(line):
-            target = parse_law_target(match.group(1))
+    for claim in link_claims(markdown):
+        ident = f"{name}:{claim.line}"
+        articles, complete = [], True
+        for raw, target in claim.links:
             if target is None:
-                results.append((ident, CheckResult("link_pinned", "fail", f"链接“{match.group(1)}”的版本不是日期",
-                                                   VERSION_WRONG)))
+                results.append((ident, CheckResult("link_pinned", "fail", f"链接“{raw}”的版本不是日期", VERSION_WRONG)))
+                complete = False
                 continue
             if not target.pinned:
                 results.append((ident, CheckResult("link_pinned", "fail",
-                                                   f"链接“{match.group(1)}”没有注明版本（应写成 law:法规名称@YYYY-MM-DD#第X条）",
+                                                   f"链接“{raw}”没有注明版本（应写成 law:法规名称@YYYY-MM-DD#第X条）",
                                                    UNPINNED)))
+                complete = False
                 continue
             if as_of is not None:
                 results.append((ident, check_in_force(target.law, target.version, index, as_of, repealed)))
             law_version = index.versions(target.law).get(target.version)
-            articles = None
-            if law_version is not None and target.article:
-                article_result, articles = _check_articles(target.article, law_version)
-                results.append((ident, article_result))
-            start = line.rfind("[", 0, match.start() + 1)
-            joined = previous_end is not None and _JOINED.match(line[previous_end:start]) is not None
-            if joined and groups:
-                groups[-1].append((start, articles))
-            else:
-                groups.append([(start, articles)])
-            previous_end = match.end()
-        for group in groups:
-            if any(articles is None for _, articles in group):
+            if law_version is None or not target.article:
+                complete = False
                 continue
-            articles = [a for _, found in group for a in found]
-            figures = key_figures(_context_before(line, group[0][0]))
-            in_law = {f.value for article in articles for f in text_figures(article.text)}
-            missing = [f.text for f in figures if f.value not in in_law]
-            if missing:
-                label = "、".join(a.label for a in articles)
-                results.append((ident, CheckResult("figure_in_article", "fail",
-                                                   f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
-                                                   f"链接可能指向了别的条文", ARTICLE_WRONG)))
+            article_result, found = _check_articles(target.article, law_version)
+            results.append((ident, article_result))
+            if found is None:
+                complete = False
+            else:
+                articles += found
+        missing = missing_figures(claim, articles) if complete else []
+        if missing:
+            label = "、".join(a.label for a in articles)
+            results.append((ident, CheckResult("figure_in_article", "fail",
+                                               f"笔记中的“{'”“'.join(missing)}”在所链接的{label}中找不到："
+                                               f"链接可能指向了别的条文", ARTICLE_WRONG)))
     return results
 
 

@@ -1,7 +1,7 @@
 """Forms for banks, questions and imports."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .models import DIFFICULTIES
@@ -35,6 +35,15 @@ class QuestionForm(FlaskForm):
 
 for _letter in LETTERS:
     setattr(QuestionForm, f"opt_{_letter}", StringField(f"选项{_letter}"))
+
+
+class VariantGroupForm(FlaskForm):
+    """Put the ticked questions of a bank in one 变式组 (an empty name takes them out of their groups)."""
+
+    question_ids = SelectMultipleField("试题", coerce=int, validate_choice=False)
+    group = StringField("变式组", validators=[Length(max=60)],
+                        render_kw={"placeholder": "如 xianfa-xuanju-18；留空则移出变式组"})
+    submit = SubmitField("设为同一变式组")
 
 
 class QuestionStatusForm(FlaskForm):

@@ -17,7 +17,8 @@ from ..common.text import is_single_line, single_line_message
 from ..extensions import db
 from . import importer, qtypes
 from .models import DIFFICULTIES, STATUSES, Bank, ImportRecord, Question
-from .rows import COLUMNS, DIFFICULTY_TEXT, LETTERS, case_starts, header_row, parse_record, to_row
+from .rows import (COLUMNS, DIFFICULTY_TEXT, LETTERS, MAX_VARIANT_GROUP, case_starts, header_row, parse_record,
+                   to_row)
 
 
 
@@ -322,6 +323,34 @@ def update_question(actor, question: Question, values: dict):
     record(actor, "question.update", "question", question.id, question.stem[:60], changes=changes)
     db.session.flush()
     return True
+
+
+def set_variant_group(actor, bank: Bank, question_ids, group: str) -> int:
+    """Put questions of ``bank`` in one variant group (``group`` empty: out of any); returns how many changed.
+
+    A paper and a practice session then take at most one of them (docs/content-format.md).
+    """
+    group = (group or "").strip()
+    ids = {int(i) for i in question_ids or []}
+    problems = []
+    if not ids:
+        problems.append(("question_ids", "请先勾选试题。"))
+    if len(group) > MAX_VARIANT_GROUP:
+        problems.append(("group", f"变式组名称不超过 {MAX_VARIANT_GROUP} 个字符。"))
+    if problems:
+        raise ServiceError(problems)
+    questions = db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id, Question.id.in_(ids))).all()
+    if len(questions) != len(ids):
+        raise ServiceError([("question_ids", "部分试题不在本题库中。")])
+    changed = [q for q in questions if q.variant_group != group]
+    for question in changed:
+        question.variant_group = group
+    if changed:
+        record(actor, "question.variant_group", "bank", bank.id, bank.name,
+               summary=(f"将 {len(changed)} 道试题设为变式组“{group}”" if group else f"将 {len(changed)} 道试题移出变式组")
+               + f"（编号 {'、'.join(str(q.id) for q in sorted(changed, key=lambda q: q.id))}）"[:400])
+    db.session.flush()
+    return len(changed)
 
 
 def set_question_status(actor, question: Question, status: str):

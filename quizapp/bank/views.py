@@ -16,7 +16,8 @@ from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
 from . import importer, qtypes, services
-from .forms import BankForm, ImportApplyForm, ImportForm, PasteForm, QuestionForm, QuestionStatusForm, type_code_form
+from .forms import (BankForm, ImportApplyForm, ImportForm, PasteForm, QuestionForm, QuestionStatusForm, VariantGroupForm,
+                    type_code_form)
 from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
@@ -95,7 +96,29 @@ def questions(bank_id):
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("bank/questions.html", bank=bank, page=page, options=services.filter_options(bank),
                            counts=services.bank_counts([bank.id])[bank.id],
-                           manage=services.can_manage(current_user, bank))
+                           manage=services.can_manage(current_user, bank), group_form=VariantGroupForm(formdata=None))
+
+
+@bank_bp.route("/<int:bank_id>/variant-group", methods=["POST"])
+@manager_required
+def variant_group(bank_id):
+    """Ticked questions into one 变式组: a paper or practice session then takes at most one of them."""
+    bank = services.get_bank_or_404(current_user, bank_id)
+    if not services.can_manage(current_user, bank):
+        abort(403)
+    form = VariantGroupForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.set_variant_group(current_user, bank, form.question_ids.data, form.group.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash("；".join(error.messages), "error")
+        else:
+            db.session.commit()
+            flash(f"已调整 {changed} 道试题的变式组。", "success")
+    else:
+        flash("请求无效，请刷新页面后重试。", "error")
+    return redirect(url_for("bank.questions", bank_id=bank.id))
 
 
 @bank_bp.route("/<int:bank_id>/categories")

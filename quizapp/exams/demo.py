@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..bank.models import Bank, Question
 from ..bank.qtypes import LETTERS
+from ..bank.units import CASE
 from ..common.clock import local_to_utc, to_local, utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
@@ -17,14 +18,35 @@ from .papers import apply_template, blueprint_templates
 from .setup import create_exam, publish
 from .sitting import save_answers, start_attempt, submit_attempt
 
-TEMPLATE = "monthly"
+# The paper with 案例分析 and 不定项 when the shipped banks hold them, else the plain one.
+TEMPLATES = ("monthly_case", "monthly")
+TEMPLATE = TEMPLATES[-1]
 
 
 def _system_counts():
-    rows = db.session.execute(
-        sa.select(Question.qtype, sa.func.count()).join(Bank, Bank.id == Question.bank_id)
-        .where(Bank.unit_id.is_(None), Question.status == "active").group_by(Question.qtype)).all()
-    return dict(rows)
+    """Active stand-alone questions of the system banks by type, and their 案例分析 cases under "case"."""
+    system = sa.select(Bank.id).where(Bank.unit_id.is_(None))
+    active = (Question.status == "active", Question.bank_id.in_(system))
+    rows = db.session.execute(sa.select(Question.qtype, sa.func.count()).where(*active, Question.case_id == "")
+                              .group_by(Question.qtype)).all()
+    cases = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Question.bank_id, Question.case_id).where(*active, Question.case_id != "").distinct().subquery()))
+    return {**dict(rows), CASE: cases or 0}
+
+
+def _shortages(template, counts):
+    return [f"{rule['qtype']} 需要 {rule['count']} 道、现有 {counts.get(rule['qtype'], 0)} 道"
+            for rule in template["rules"] if counts.get(rule["qtype"], 0) < rule["count"]]
+
+
+def choose_template():
+    """The first of TEMPLATES the system banks can fill, with the shortages of the plain one otherwise."""
+    templates, counts = blueprint_templates(), _system_counts()
+    for name in TEMPLATES:
+        if name in templates and not _shortages(templates[name], counts):
+            return templates[name], []
+    plain = templates.get(TEMPLATE)
+    return plain, _shortages(plain, counts) if plain else []
 
 
 def load_demo(township_name, now=None, history_months=2):
@@ -51,19 +73,16 @@ def _monthly_exam(township, actor, year, month, taken_by_demo_cadres=False):
     title = f"{local.year}年{local.month}月学法月度测试"
     if db.session.scalar(sa.select(Exam.id).where(Exam.title == title, Exam.unit_id == township.id)) is not None:
         return f"演示考试“{title}”已存在。"
-    template = blueprint_templates().get(TEMPLATE)
+    template, short = choose_template()
     if template is None:
         return "缺少组卷模板 question_bank/blueprints/monthly.json，未创建演示考试。"
-    counts = _system_counts()
-    short = [f"{rule['qtype']} 需要 {rule['count']} 道、现有 {counts.get(rule['qtype'], 0)} 道"
-             for rule in template["rules"] if counts.get(rule["qtype"], 0) < rule["count"]]
     if short:
         return ("系统题库题量不足（" + "；".join(short) + "）。请先运行 "
                 "flask --app quizapp bank load-shipped 加载内置题库，再运行 demo。")
     last_day = calendar.monthrange(local.year, local.month)[1]
     values = {
         "title": title, "kind": "monthly", "period": f"{local.year}-{local.month:02d}",
-        "description": "本月学法测试：50 题，60 分钟，满分 100 分，60 分合格。请认真作答。",
+        "description": f"本月学法测试：{template.get('name', '').partition('：')[2] or '60 分钟，满分 100 分'}。请认真作答。",
         "unit_id": township.id, "audience_ids": [township.id],
         "open_at": local_to_utc(datetime(local.year, local.month, 1, 0, 0)),
         "close_at": local_to_utc(datetime(local.year, local.month, last_day, 23, 59)),

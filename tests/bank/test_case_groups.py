@@ -121,3 +121,27 @@ def test_editing_a_sub_question_keeps_it_in_its_case(app, jia_bank):
     values["variant_group"] = "keep-grp"
     assert services.update_question(None, question, values)
     assert (question.case_id, question.case_text, question.variant_group) == ("KEEP-1", CASE_TEXT, "keep-grp")
+
+
+def test_organiser_groups_questions_on_the_bank_page(app, client, make_client, f, org, other_org, jia_bank, yi_bank):
+    """Can an organiser tick questions on the bank page and put them in one 变式组, and is the same refused
+    for another township's organiser and for a question of another bank?"""
+    first, second = f.question(jia_bank), f.question(jia_bank)
+    foreign = f.question(yi_bank)
+    client.login("org_jia")
+    page = client.get(f"/banks/{jia_bank.id}/").get_data(as_text=True)
+    assert "设为同一变式组" in page and f'value="{first.id}"' in page
+    response = client.post(f"/banks/{jia_bank.id}/variant-group",
+                           {"question_ids": [str(first.id), str(second.id)], "group": "jia-renqi"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (first.variant_group, second.variant_group) == ("jia-renqi", "jia-renqi")
+    client.post(f"/banks/{jia_bank.id}/variant-group", {"question_ids": [str(foreign.id)], "group": "x"})
+    db.session.expire_all()
+    assert foreign.variant_group == ""
+    other = make_client()
+    other.login("org_yi")
+    assert other.post(f"/banks/{jia_bank.id}/variant-group",
+                       {"question_ids": [str(first.id)], "group": ""}).status_code in (403, 404)
+    db.session.expire_all()
+    assert first.variant_group == "jia-renqi"

@@ -35,10 +35,12 @@ def test_practise_miss_one_redo_twice_and_see_it_leave(f, tree, page, live_serve
         assert f"第 {n + 1} / 5 题" in page.inner_text("main")
         assert "解析" not in page.inner_text("main")
         stem = next(s for s in stems if s in page.inner_text("main"))
-        choice = "B" if n == 2 else "A"
+        number = stems.index(stem) + 1
+        # Practice shows options in its own order, so the cadre picks by text, not by letter.
+        choice = f"错的说法{number}" if n == 2 else f"对的说法{number}"
         if n == 2:
             missed = stem
-        page.check(f"input[name=response][value={choice}]")
+        page.locator("label.option", has_text=choice).locator("input").check()
         page.click("button:has-text('提交答案')")
         page.wait_for_url(re.compile(r".*/feedback/\d+$"))
         body = page.inner_text("main")
@@ -60,7 +62,7 @@ def test_practise_miss_one_redo_twice_and_see_it_leave(f, tree, page, live_serve
         card.locator("button:has-text('重做此题')").click()
         page.wait_for_url(re.compile(r".*/practice/\d+$"))
         assert missed in page.inner_text("main")
-        page.check("input[name=response][value=A]")
+        page.locator("label.option", has_text=f"对的说法{stems.index(missed) + 1}").locator("input").check()
         page.click("button:has-text('提交答案')")
         page.wait_for_url(re.compile(r".*/feedback/0$"))
         body = page.inner_text("main")

@@ -111,3 +111,23 @@ def test_cadre_sits_a_paper_with_a_case_and_indefinite_questions(client, make_cl
     clock.advance(days=3)
     stats = organiser.get(f"/manage/exams/{exam.id}/stats").get_data(as_text=True)
     assert "不定项选择题 · 第" in stats and "单选题 · 第" in stats
+
+
+def test_demo_paper_has_cases_and_indefinite_once_the_banks_hold_them(f, tree):
+    """Does the demo pick the monthly template with 案例分析 and 不定项 when the system banks can fill it,
+    the plain one before, and does that paper check clean at 100 points?"""
+    from quizapp.exams import demo, setup
+
+    for qtype, count in (("single", 20), ("multiple", 6), ("judge", 10)):
+        f.questions(count, qtype=qtype)
+    assert demo.choose_template()[0]["points"].get("case") is None
+    f.questions(4, qtype="indefinite")
+    f.case(size=2)
+    f.case(size=3)
+    template, short = demo.choose_template()
+    assert short == [] and template["points"]["case"] == 10
+    exam = f.exam(tree["admin"], owner=tree["county"], audience=[tree["jia"]], rules=(("single", 1),),
+                  points={"single": 100}, publish=False)
+    assert papers.apply_template(tree["admin"], exam, exam.variants[0], template) == []
+    assert papers.variant_total(exam.variants[0]) == 100
+    setup.publish(tree["admin"], exam)
