@@ -42,12 +42,11 @@ def home():
 def _learner_todo():
     """What this person should do next: open and pending exams, study hours, the next required materials."""
     from ..common.clock import utcnow
-    from ..exams.queries import my_exams
+    from ..exams.queries import my_todo
     from ..study.services import current_year, study_record
 
-    grouped = my_exams(current_user, utcnow())
     record = study_record(current_user, current_year())
-    return {"exams_todo": grouped["in_progress"] + grouped["pending"], "study": record,
+    return {"exams_todo": my_todo(current_user, utcnow()), "study": record,
             "next_steps": record.next_steps[:3]}
 
 

@@ -47,7 +47,7 @@ def _page_size():
 def index():
     now = utcnow()
     grouped = queries.my_exams(current_user, now)
-    return render_template("exams/index.html", grouped=grouped, now=now)
+    return render_template("exams/index.html", grouped=grouped, sections=queries.SECTION_LABELS, now=now)
 
 
 @exams_bp.route("/results")
