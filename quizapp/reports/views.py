@@ -37,11 +37,11 @@ reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 leaders_required = roles_required(*READERS)
 
-register_nav("reports.me", "学法档案", LEARNERS, order=23)
-register_nav("reports.dashboard", "统计报表", READERS, order=50)
-register_nav("reports.shufa_index", "述法材料", READERS, order=51)
-register_nav("reports.annual", "年度学法数据", READERS, order=52)
-register_nav("reports.about", "报表说明", READERS, order=53)
+register_nav("reports.me", "学法档案", LEARNERS, order=23, group="我的")
+register_nav("reports.dashboard", "统计报表", READERS, order=50, group="统计")
+register_nav("reports.shufa_index", "述法材料", READERS, order=51, group="统计")
+register_nav("reports.annual", "年度学法数据", READERS, order=52, group="统计")
+register_nav("reports.about", "报表说明", READERS, order=53, group="统计")
 
 UNIT_COLUMNS = [  # (key, label) of the sub-unit table; every key is a Figures attribute and a sort key
     ("people", "在册人数"), ("exam_due", "应参考"), ("exam_sat", "参考"), ("participation", "参考率"),

@@ -32,7 +32,7 @@ from .lookups import managed_exam, manager_required
 
 manage_bp = Blueprint("exam_admin", __name__, url_prefix="/manage/exams")
 
-register_nav("exam_admin.index", "考试管理", MANAGERS, order=60)
+register_nav("exam_admin.index", "考试管理", MANAGERS, order=60, group="管理")
 
 
 # ---------------------------------------------------------------- exams

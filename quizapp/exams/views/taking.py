@@ -24,8 +24,8 @@ from .lookups import exam_for_examinee, examinee_required, own_attempt
 
 exams_bp = Blueprint("exams", __name__, url_prefix="/exams")
 
-register_nav("exams.index", "在线考试", LEARNERS, order=30)
-register_nav("exams.results", "成绩查询", LEARNERS, order=31)
+register_nav("exams.index", "在线考试", LEARNERS, order=30, group="考试")
+register_nav("exams.results", "成绩查询", LEARNERS, order=31, group="考试")
 
 
 @exams_bp.app_template_filter("score")
