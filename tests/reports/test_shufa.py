@@ -76,6 +76,26 @@ def test_paragraph_for_gaps(world, tree, year):
     assert "完成必修学习资料0项（共1项）" in other
 
 
+def test_paragraph_names_what_is_missing_without_praise(world, tree, year):
+    """Does a partly completed year drop the praise and name the failed, missed and unread items?"""
+    rollup.refresh(2026)
+    deputy = shufa.sheet_for(tree["county"], year["deputy"], 2026).paragraph
+    assert deputy.startswith("李副乡长同志2026年度参加学法学习") and "认真落实" not in deputy
+    assert "“4月测试”未合格" in deputy and "尚未完成《宪法学习读本》" in deputy
+    other = shufa.sheet_for(tree["county"], year["other"], 2026).paragraph
+    assert "认真落实" not in other and "未参加“4月测试”" in other
+
+
+def test_paragraph_never_praises_over_zeros(world, tree, year):
+    """Does a 述法对象 with no hours, no material and no exam get a plain statement, not 认真落实…学法0学时?"""
+    idle = world.person("pidle", tree["jia"], name="扎西多吉", shufa=True, category="leading")
+    rollup.refresh(2026)
+    text = shufa.sheet_for(tree["county"], idle, 2026).paragraph
+    assert "认真落实" not in text and "全年累计学法0学时" not in text
+    assert text == ("扎西多吉同志2026年度在本系统尚无学法记录，学时为0（年度目标40学时），必修学习资料《宪法学习读本》未完成，"
+                    "应参加的2次年度必考学法考试（“3月测试”、“4月测试”）均未参加。")
+
+
 def test_rank_among_shufa_of_the_chosen_scope(world, tree, year):
     """Ranked among the 述法对象 of 甲乡 only (head 85, deputy 75), the deputy is second of two."""
     rollup.refresh(2026)
