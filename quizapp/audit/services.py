@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "offline.attendance": "线下活动参加人员",
     "reports.settings": "修改报表设置",
     "reports.export": "导出报表",
+    "reports.shufa_text": "修改述法学法情况",
 }
 
 

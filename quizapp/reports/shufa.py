@@ -18,6 +18,7 @@ from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import Material, OfflineAttendance, OfflineSession, StudyCredit
 from ..study.services import all_targets, minutes_per_hour
 from . import figures, queries
+from .models import ShufaText
 from .figures import in_population, subtree
 from .periods import Period
 
@@ -52,6 +53,7 @@ class ShufaSheet:
     unit_rank: queries.Rank | None = None
     shufa_rank: queries.Rank | None = None
     per_hour: float = 45.0
+    edited: object = None  # a ShufaText: the leader's own wording, used instead of the generated paragraph
 
     # ------------------------------------------------------------ derived
 
@@ -95,8 +97,13 @@ class ShufaSheet:
         return sum(1 for line in self.exams if line.passed)
 
     @property
-    def paragraph(self):
+    def generated_paragraph(self):
         return paragraph(self)
+
+    @property
+    def paragraph(self):
+        """What goes into the 述法 report: the leader's kept wording, else the generated paragraph."""
+        return self.edited.text if self.edited is not None else paragraph(self)
 
 
 def fmt(value):
@@ -280,6 +287,8 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
         for sheet in sheets.values():
             sheet.exams.sort(key=lambda line: order[line.exam.id])
     _attach_unit_ranks(root, context.period, sheets, {unit.id for _, unit in people})
+    for edited in db.session.scalars(sa.select(ShufaText).where(ShufaText.user_id.in_(ids), ShufaText.year == year)):
+        sheets[edited.user_id].edited = edited
     return [sheets[user.id] for user, _ in people]
 
 

@@ -28,7 +28,7 @@ from . import annual as annual_module
 from . import archive as archive_module
 from . import figures, queries, rollup, services, shufa
 from .figures import Figures
-from .forms import RefreshForm, SettingsForm
+from .forms import RefreshForm, SettingsForm, ShufaTextForm
 from .models import CADRE_RANKINGS
 from .periods import KINDS as PERIOD_KINDS
 from .periods import Period, choices as period_choices
@@ -515,8 +515,33 @@ def shufa_sheet(user_id):
         services.record_export(current_user, f"述法学法情况（{person.name}）", person.unit, str(year))
         db.session.commit()
         return xlsx_download(_sheet_specs(sheet), f"{person.name}-{year}-述法学法情况.xlsx")
+    form = ShufaTextForm(text=sheet.paragraph)
     return render_template("reports/shufa_sheet.html", **_common_context(root), sheet=sheet, year=year,
-                           years=list(range(_today().year, _today().year - 5, -1)), now=utcnow())
+                           years=list(range(_today().year, _today().year - 5, -1)), now=utcnow(), form=form)
+
+
+@reports_bp.route("/shufa/<int:user_id>/text", methods=["POST"])
+@leaders_required
+def shufa_text(user_id):
+    """Keep the leader's wording of the paragraph (or go back to the generated one); exports then use it."""
+    person = _shufa_person(user_id)
+    root = _unit_arg()
+    if not person.unit.is_within(root):
+        abort(404)
+    year = _year_arg()
+    form = ShufaTextForm()
+    if form.validate_on_submit():
+        sheet = shufa.sheet_for(root, person, year)
+        text = "" if form.restore.data else form.text.data
+        try:
+            kept = services.save_shufa_text(current_user, person, year, text, sheet.generated_paragraph)
+        except ServiceError as error:
+            db.session.rollback()
+            flash("；".join(error.messages), "error")
+        else:
+            db.session.commit()
+            flash("学法情况已保存，导出时使用修改后的文字。" if kept else "已恢复为系统生成的学法情况。", "success")
+    return redirect(url_for("reports.shufa_sheet", user_id=person.id, year=year, unit=root.id) + "#shufa-paragraph")
 
 
 def _sheet_specs(sheet):

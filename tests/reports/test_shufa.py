@@ -136,6 +136,48 @@ def test_person_xlsx(client, tree, year):
     assert exams[0][2:7] == ["3月测试", "2026-03", 90, "优秀", "合格"]
 
 
+def test_leader_edit_is_kept_exported_and_audited(client, tree, year, world):
+    """Is a leader's wording kept for the page and both exports, audited, and can it go back to the generated one?"""
+    import sqlalchemy as sa
+
+    from quizapp.audit.models import AuditEntry
+    from quizapp.extensions import db
+
+    client.login("admin01")
+    url = f"/reports/shufa/{year['head'].id}/text?year=2026&unit={tree['county'].id}"
+    own = "王乡长同志2026年度带头学法，全年累计学法42学时，两次考试全部合格。"
+    assert client.post(url, {"text": own, "save": "保存修改"}).status_code == 302
+    html = client.get(f"/reports/shufa/{year['head'].id}?year=2026").get_data(as_text=True)
+    assert f'id="shufa-paragraph">{own}<' in html and "导出Excel使用修改后的文字" in html
+    response = client.get(f"/reports/shufa/{year['head'].id}?year=2026&format=xlsx")
+    overview = {row[0].value: row[1].value for row in
+                openpyxl.load_workbook(io.BytesIO(response.get_data()))["学法情况"].iter_rows(min_row=3)}
+    assert overview["学法情况（可直接粘贴）"] == own
+    batch = openpyxl.load_workbook(io.BytesIO(client.get("/reports/shufa/export?year=2026").get_data()))
+    assert own in [row[-1].value for row in batch["述法对象汇总"].iter_rows()]
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reports.shufa_text"))
+    assert entry.changes["学法情况"][1] == own and entry.changes["学法情况"][0].startswith("王乡长同志2026年度认真落实")
+
+    client.post(url, {"text": own, "restore": "恢复系统生成"})
+    html = client.get(f"/reports/shufa/{year['head'].id}?year=2026").get_data(as_text=True)
+    assert 'id="shufa-paragraph">王乡长同志2026年度认真落实' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "reports.shufa_text")) == 2
+
+
+def test_edit_refused_outside_scope_and_for_cadres(client, make_client, tree, year, world, f):
+    """Can neither a cadre nor a leader of another township change a paragraph?"""
+    f.user("yi_leader", tree["yi"], role="leader")
+    f.user("gb9", tree["jia"])
+    client.login("gb9")
+    url = f"/reports/shufa/{year['head'].id}/text?year=2026"
+    assert client.post(url, {"text": "改", "save": "保存修改"}).status_code in (403, 404)
+    other = make_client()
+    other.login("yi_leader")
+    assert other.post(url, {"text": "改", "save": "保存修改"}).status_code == 404
+    assert shufa.sheet_for(tree["county"], year["head"], 2026).edited is None
+
+
 def test_batch_has_everyone_in_scope_once(client, tree, year, world):
     """The batch workbook has one summary row per 述法对象 of the scope, in unit order, with details."""
     client.login("admin01")
