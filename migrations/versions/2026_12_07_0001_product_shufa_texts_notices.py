@@ -1,10 +1,12 @@
-"""product: leaders' 述法 wording
+"""product: leaders' 述法 wording, offline attendance confirmed before it earns 学时
 
 Revision ID: w3product01
 Revises: 0006
 Create Date: 2026-12-07 05:00:00
 
 """
+from collections import Counter
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -29,7 +31,43 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shufa_texts')),
     sa.UniqueConstraint('user_id', 'year', name=op.f('uq_shufa_texts_user_id'))
     )
+    with op.batch_alter_table('offline_sessions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('confirmed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), 'users',
+                                    ['confirmed_by_id'], ['id'], ondelete='SET NULL')
+    _confirm_past_and_take_back_future()
+
+
+def _confirm_past_and_take_back_future():
+    """Sessions already held count as confirmed (they credited their attendees when recorded); sessions still
+    to come had credited hours in advance: take those back, so they earn them only once confirmed."""
+    bind = op.get_bind()
+    sessions = sa.table('offline_sessions', sa.column('id'), sa.column('held_on'), sa.column('minutes'),
+                        sa.column('category'), sa.column('created_at'), sa.column('confirmed_at'))
+    attendance = sa.table('offline_attendance', sa.column('session_id'), sa.column('user_id'))
+    credits = sa.table('study_credits', sa.column('user_id'), sa.column('year'), sa.column('month'),
+                       sa.column('category'), sa.column('source'), sa.column('seconds'))
+    today = sa.func.current_date()
+    bind.execute(sa.update(sessions).where(sessions.c.held_on <= today).values(confirmed_at=sessions.c.created_at))
+    owed = Counter()
+    for user_id, held_on, minutes, category in bind.execute(
+            sa.select(attendance.c.user_id, sessions.c.held_on, sessions.c.minutes, sessions.c.category)
+            .join(sessions, sessions.c.id == attendance.c.session_id).where(sessions.c.held_on > today)):
+        if isinstance(held_on, str):  # SQLite hands dates back as text here
+            year, month = int(held_on[:4]), int(held_on[5:7])
+        else:
+            year, month = held_on.year, held_on.month
+        owed[(user_id, year, month, category)] += minutes * 60
+    for (user_id, year, month, category), seconds in owed.items():
+        bind.execute(sa.update(credits).where(
+            credits.c.user_id == user_id, credits.c.year == year, credits.c.month == month,
+            credits.c.category == category, credits.c.source == 'offline').values(seconds=credits.c.seconds - seconds))
 
 
 def downgrade():
+    with op.batch_alter_table('offline_sessions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('confirmed_by_id')
+        batch_op.drop_column('confirmed_at')
     op.drop_table('shufa_texts')

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "offline.update": "修改线下学法活动",
     "offline.delete": "删除线下学法活动",
     "offline.attendance": "线下活动参加人员",
+    "offline.confirm": "确认线下活动参加情况",
     "reports.settings": "修改报表设置",
     "reports.export": "导出报表",
     "reports.shufa_text": "修改述法学法情况",

@@ -268,7 +268,8 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
             sa.select(OfflineAttendance.user_id, OfflineSession.held_on, OfflineSession.kind, OfflineSession.topic,
                       OfflineSession.minutes)
             .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
-            .where(OfflineAttendance.user_id.in_(ids), OfflineSession.held_on >= date(year, 1, 1),
+            .where(OfflineAttendance.user_id.in_(ids), OfflineSession.confirmed_at.is_not(None),
+                   OfflineSession.held_on >= date(year, 1, 1),
                    OfflineSession.held_on < date(year + 1, 1, 1))
             .order_by(OfflineSession.held_on, OfflineSession.id)):
         sheets[user_id].sessions.append((held_on, kind, topic, minutes))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..accounts.models import Unit, User
-from ..common.clock import utcnow
+from ..common.clock import to_local, utcnow
 from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
@@ -414,7 +414,17 @@ class OfflineSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    # Attendance earns 学时 only once an organiser confirms it, on or after the day held: a session planned
+    # for next week credits nothing yet.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    def status(self, today: date | None = None) -> str:
+        """已确认 (hours credited), 待确认 (held, attendance not yet confirmed) or 已安排 (still to come)."""
+        if self.confirmed_at is not None:
+            return "已确认"
+        return "已安排" if self.held_on > (today or to_local(utcnow()).date()) else "待确认"
 
     def __repr__(self):
         return f"<OfflineSession {self.id} {self.kind} {self.held_on}>"
