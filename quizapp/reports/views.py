@@ -203,6 +203,15 @@ def _changes(now: Figures, before: Figures):
     return out
 
 
+def _progress(period: Period, today):
+    """For a period still running: days gone, days in all and days left; None once it has ended (or not begun)."""
+    if not period.start_date <= today <= period.last_date:
+        return None
+    days = (period.last_date - period.start_date).days + 1
+    gone = (today - period.start_date).days + 1
+    return {"days": days, "gone": gone, "left": days - gone, "percent": round(100 * gone / days)}
+
+
 def _dashboard(root: Unit):
     period = _period_arg()
     _prepare(period.year, period.previous().year)
@@ -230,10 +239,15 @@ def _dashboard(root: Unit):
                   "hours": [t["figures"].hours_per_person for t in trend]},
         "distribution": {"labels": [d["label"] for d in distribution], "counts": [d["count"] for d in distribution]},
     }
+    progress = _progress(period, today)
+    # A period still running is not compared with a finished one: its rates can only look worse.
+    changes = _changes(total, previous)
+    if progress is not None:
+        changes = dict.fromkeys(changes)
     return render_template(
         "reports/dashboard.html", **_common_context(root), period=period, previous_period=period.previous(),
-        exams=exams, requirements=requirements, rows=rows, total=total, previous=previous,
-        updated_at=rollup.freshness(period.year), changes=_changes(total, previous), trend=trend,
+        exams=exams, requirements=requirements, rows=rows, total=total, previous=previous, progress=progress,
+        updated_at=rollup.freshness(period.year), changes=changes, trend=trend,
         distribution=distribution, chart=chart, columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, sort=sort,
         descending=descending, periods=period_choices(today), period_kinds=PERIOD_KINDS)
 
@@ -315,6 +329,24 @@ def _people_export(root, period, stmt):
 
 # ================================================================ rankings
 
+def place_labels(ranked):
+    """(label, unit, figures) with ties shown as 并列第N; when every ranked unit ties, no ranking at all.
+
+    Returns (rows, undecided): ``undecided`` is true when nothing distinguishes the units (e.g. all at 0 %).
+    """
+    places = [place for place, _, _ in ranked if place is not None]
+    undecided = len(places) > 1 and len(set(places)) == 1
+    counts = {place: places.count(place) for place in places}
+    rows = []
+    for place, unit, f in ranked:
+        if place is None or undecided:
+            label = "—"
+        else:
+            label = f"并列第{place}" if counts[place] > 1 else f"第{place}"
+        rows.append((label, unit, f))
+    return rows, undecided
+
+
 @reports_bp.route("/units/<int:unit_id>/rankings")
 @leaders_required
 def rankings(unit_id):
@@ -336,8 +368,8 @@ def rankings(unit_id):
     level_units = db.session.scalars(sa.select(Unit).where(Unit.path.startswith(root.path),
                                                            Unit.depth == root.depth + level)).all()
     per_hour = minutes_per_hour()
-    ranked_units = queries.unit_ranking([(u, buckets.get(u.id, Figures(minutes_per_hour=per_hour)))
-                                         for u in level_units], metric)
+    ranked_units, undecided = place_labels(queries.unit_ranking(
+        [(u, buckets.get(u.id, Figures(minutes_per_hour=per_hour))) for u in level_units], metric))
     unit_names = queries.unit_names(level_units)
     people_stmt = queries.ranking_people(root, period, by)
     if _wants_xlsx():
@@ -355,6 +387,7 @@ def rankings(unit_id):
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
                            level=level, levels=levels, ranked_units=ranked_units, unit_names=unit_names, page=page,
+                           undecided=undecided,
                            people_rows=people_rows, names=queries.unit_names(r.unit for r in people_rows),
                            unit_metrics=queries.UNIT_METRICS, rank_metrics=queries.RANK_METRICS,
                            columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, per_hour=per_hour,

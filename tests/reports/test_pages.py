@@ -123,7 +123,7 @@ def test_rankings(client, tree, data):
     html = client.get(f"/reports/units/{tree['county'].id}/rankings?period=2026-03&metric=pass_rate").get_data(
         as_text=True)
     units = _cells(html, "unit-ranking")[1:]
-    assert [(r[0], r[1]) for r in units] == [("1", "示范县/乙乡"), ("2", "示范县/甲乡")]
+    assert [(r[0], r[1]) for r in units] == [("第1", "示范县/乙乡"), ("第2", "示范县/甲乡")]
     people = _cells(html, "people-ranking")[1:]
     assert [r[0] for r in people] == ["1", "2", "3", "4", "5", "6"]
     assert people[0][1] == "钱五"
@@ -276,3 +276,43 @@ def test_people_count_includes_those_outside_the_period(client, tree, world):
     assert "共 2 条" in html
     searched = client.get(f"/reports/units/{tree['v1'].id}/people?period=2026-03&q=后来").get_data(as_text=True)
     assert "共 1 条" in searched
+
+
+def test_month_in_progress_is_not_compared_with_a_finished_one(client, tree, data, world):
+    """Early/mid-month, does the dashboard say 进行中 with days left, show last month beside it, and draw no red
+    deltas; once the month has ended, are the changes back?"""
+    client.login("plead")
+    html = client.get("/reports/?period=2026-03").get_data(as_text=True)  # the clock is at 28 March
+    assert 'id="in-progress"' in html and "还剩 3 天" in html and "已过 28/31 天" in html
+    assert 'id="last-complete"' in html and "2026年2月（已结束）" in html
+    assert "个百分点" not in html and "change down" not in html and "change up" not in html
+    assert "不与2026年2月比较增减" in html
+    world.clock.set(at(2026, 4, 2))
+    html = client.get("/reports/?period=2026-03").get_data(as_text=True)
+    assert 'id="in-progress"' not in html and 'id="last-complete"' not in html
+    assert "与2026年2月比较。" in html
+
+
+def test_ties_share_a_place_and_all_tied_is_no_ranking():
+    """Are tied units 并列第N, and is no ranking shown at all when every unit has the same figure?"""
+    from types import SimpleNamespace
+
+    from quizapp.reports.views import place_labels
+
+    a, b, c = (SimpleNamespace(name=n) for n in "abc")
+    rows, undecided = place_labels([(1, a, None), (1, b, None), (3, c, None)])
+    assert [label for label, _, _ in rows] == ["并列第1", "并列第1", "第3"] and not undecided
+    rows, undecided = place_labels([(1, a, None), (1, b, None), (1, c, None)])
+    assert undecided and [label for label, _, _ in rows] == ["—", "—", "—"]
+    rows, undecided = place_labels([(1, a, None), (None, b, None)])
+    assert [label for label, _, _ in rows] == ["第1", "—"] and not undecided
+
+
+def test_rankings_page_says_when_nothing_distinguishes_units(client, tree, data):
+    """When every township is at the same 完成率 (nobody has finished the required material), is no rank shown?"""
+    client.login("plead")
+    html = client.get(f"/reports/units/{tree['county'].id}/rankings?period=2026-03&metric=completion_rate"
+                      ).get_data(as_text=True)
+    units = _cells(html, "unit-ranking")[1:]
+    assert len(units) == 2 and [r[0] for r in units] == ["—", "—"]
+    assert 'id="no-ranking"' in html and "各单位的完成率相同，暂不排名" in html
