@@ -71,12 +71,14 @@ def register_blueprints(app):
     from .exams.views.taking import exams_bp
     from .exams.views.verify import verify_bp
     from .main.views import main_bp
+    from .notices.views import notices_bp
     from .practice.views import practice_bp
     from .reports.views import reports_bp
     from .study.views import all_blueprints as study_blueprints
 
     for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
-                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp):
+                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp,
+                      notices_bp):
         app.register_blueprint(blueprint)
 
 

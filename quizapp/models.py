@@ -9,4 +9,5 @@ from .practice.models import MistakeEntry, PracticeAnswer, PracticeSession  # no
 from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, Material,  # noqa: F401
                            MaterialCategory, MaterialFile, MaterialRequirement, OfflineAttendance, OfflineSession,
                            StudyCredit, StudyProgress, StudySession, StudyTarget)
-from .reports.models import PersonStat, Refresh, ReportSetting, UnitStat  # noqa: F401
+from .reports.models import PersonStat, Refresh, ReportSetting, ShufaText, UnitStat  # noqa: F401
+from .notices.models import Notice  # noqa: F401

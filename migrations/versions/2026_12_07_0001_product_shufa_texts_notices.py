@@ -1,4 +1,4 @@
-"""product: leaders' 述法 wording, offline attendance confirmed before it earns 学时
+"""product: leaders' 述法 wording, notices (督办提醒), offline attendance confirmed before it earns 学时
 
 Revision ID: w3product01
 Revises: 0006
@@ -37,6 +37,23 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), 'users',
                                     ['confirmed_by_id'], ['id'], ondelete='SET NULL')
     _confirm_past_and_take_back_future()
+    op.create_table('notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), server_default='reminder', nullable=False),
+    sa.Column('topic', sa.String(length=20), server_default='', nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("kind IN ('reminder')", name=op.f('ck_notices_kind_valid')),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_notices_sent_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notices_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices'))
+    )
+    op.create_index('ix_notices_kind_topic', 'notices', ['kind', 'topic'], unique=False)
+    op.create_index('ix_notices_user_read', 'notices', ['user_id', 'read_at'], unique=False)
 
 
 def _confirm_past_and_take_back_future():
@@ -66,6 +83,9 @@ def _confirm_past_and_take_back_future():
 
 
 def downgrade():
+    op.drop_index('ix_notices_user_read', table_name='notices')
+    op.drop_index('ix_notices_kind_topic', table_name='notices')
+    op.drop_table('notices')
     with op.batch_alter_table('offline_sessions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), type_='foreignkey')
         batch_op.drop_column('confirmed_by_id')

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "reports.settings": "修改报表设置",
     "reports.export": "导出报表",
     "reports.shufa_text": "修改述法学法情况",
+    "notices.send": "发送督办提醒",
 }
 
 

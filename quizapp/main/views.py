@@ -29,7 +29,10 @@ def healthz():
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    context = {"full_name": unit_full_name(current_user.unit)}
+    from ..notices.services import latest_unread, unread_count
+
+    context = {"full_name": unit_full_name(current_user.unit), "notices": latest_unread(current_user),
+               "unread": unread_count(current_user)}
     if current_user.role != "admin":
         context.update(_learner_todo())
     if current_user.role in ("organiser", "admin"):

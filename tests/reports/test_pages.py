@@ -134,18 +134,63 @@ def test_rankings(client, tree, data):
 
 
 def test_unfinished_list(client, tree, data):
-    """Who has not finished what, with unit and phone: failed, absent, and the required material."""
+    """One row per person naming what is unfinished (failed, absent, the required material), with phone."""
     client.login("plead")
     html = client.get(f"/reports/units/{tree['county'].id}/unfinished?period=2026-03").get_data(as_text=True)
     rows = _cells(html, "unfinished-table")[1:]
-    lines = {(r[1][:2], r[4]): r[6] for r in rows}
-    assert lines[("李二", "3月学法测试")] == "不合格（50分）"
-    assert lines[("王三", "3月学法测试")] == "未参考"
-    assert lines[("张一", "习近平法治思想学习纲要")].startswith("未")
-    assert "13900000003" in html
-    assert 'id="unfinished-people">7<' in html  # nobody has read the required material
+    by_name = {r[1][:2]: r for r in rows}
+    assert len(rows) == len(by_name) == 7  # nobody has read the required material: seven people, one row each
+    assert "考试“3月学法测试”：不合格（50分）" in by_name["李二"][3]
+    assert "考试“3月学法测试”：未参考" in by_name["王三"][3] and "13900000003" in by_name["王三"][2]
+    assert "必修资料《习近平法治思想学习纲要》：未" in by_name["张一"][3]
+    assert by_name["张一"][4] == "0次"
+    assert 'id="unfinished-people">7<' in html
     only_exams = client.get(f"/reports/units/{tree['county'].id}/unfinished?period=2026-03&kind=exam")
     assert 'id="unfinished-people">2<' in only_exams.get_data(as_text=True)
+
+
+def test_one_click_reminder_reaches_home_and_messages(client, make_client, tree, data):
+    """Does 一键提醒 send each person on the list a notice naming their items, shown on 首页 and 消息 until read,
+    counted on the list and audited once?"""
+    client.login("plead")
+    url = f"/reports/units/{tree['county'].id}/unfinished"
+    response = client.post(f"{url}/remind", {"period": "2026-03", "kind": "exam"})
+    assert response.status_code == 302
+    cadre = make_client()
+    cadre.login("pb")  # 李二, failed the exam
+    home = cadre.get("/").get_data(as_text=True)
+    assert 'id="home-notices"' in home and "2026年3月学法任务督办提醒" in home and "不合格（50分）" in home
+    page = cadre.get("/messages/").get_data(as_text=True)
+    assert "1 条未读" in page
+    notice_id = int(re.search(r'id="notice-(\d+)"', page).group(1))
+    cadre.post(f"/messages/{notice_id}")
+    assert "条未读" not in cadre.get("/messages/").get_data(as_text=True)
+    assert 'id="home-notices"' not in cadre.get("/").get_data(as_text=True)
+    other = make_client()
+    other.login("pa")  # 张一 passed the exam: not reminded about exams
+    assert "督办提醒" not in other.get("/messages/").get_data(as_text=True)
+    assert other.post(f"/messages/{notice_id}").status_code == 404  # not theirs
+    rows = _cells(client.get(f"{url}?period=2026-03&kind=exam").get_data(as_text=True), "unfinished-table")[1:]
+    assert {r[4] for r in rows} == {"1次"}
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notices.send")).all()
+    assert len(entries) == 1 and "发送 2 人" in entries[0].summary
+
+
+def test_sms_list_has_name_phone_and_text(client, tree, data):
+    """Does the 短信名单 give name, phone and a ready text per person, people without a phone apart, audited?"""
+    import io
+
+    import openpyxl
+
+    client.login("plead")
+    response = client.get(f"/reports/units/{tree['county'].id}/unfinished/sms.xlsx?period=2026-03&kind=exam")
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    rows = [[c.value for c in row] for row in book["短信名单"].iter_rows(min_row=3)]
+    assert [r[:2] for r in rows] == [["李二", "13900000002"], ["王三", "13900000003"]]
+    assert rows[1][2].startswith("王三同志，您2026年3月尚有1项学法任务未完成：考试“3月学法测试”：未参考")
+    assert "\n" not in rows[1][2]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.summary.like("%督办短信名单%"))) == 1
 
 
 def test_settings_change_what_cadres_see(client, make_client, tree, data):
