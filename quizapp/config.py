@@ -70,6 +70,8 @@ def from_environment(instance_path):
         "PAGE_SIZE": 20,
         "REPORTS_SNAPSHOT_MAX_AGE": int(os.environ.get("REPORTS_SNAPSHOT_MAX_AGE", "600")),
         "REPORTS_SYNC_REBUILD_MS": int(os.environ.get("REPORTS_SYNC_REBUILD_MS", "3000")),
+        # The address people type or scan (slips, certificate QR codes, reminders); empty: the request's host.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
     }
 
 

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "reports.export": "导出报表",
     "reports.shufa_text": "修改述法学法情况",
     "notices.send": "发送督办提醒",
+    "user.slips": "下载账号通知单",
 }
 
 

@@ -7,7 +7,7 @@ writes are the lazy closing of overdue exam attempts, the export audit entries a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
@@ -20,7 +20,7 @@ from ..common.errors import ServiceError, put_on_form
 from ..common.forms import ButtonForm
 from ..common.spreadsheets import SheetSpec, xlsx_download
 from ..common.templating import register_nav
-from ..common.urls import safe_next
+from ..common.urls import public_base, safe_next
 from ..extensions import db, limiter
 from ..notices import services as notice_services
 from ..study.models import CATEGORIES as STUDY_CATEGORIES
@@ -434,10 +434,6 @@ def _unfinished_batches(root, period, stmt, kind, now, size=500):
         yield list(_unfinished_people(root, period, batch, kind, names, now))
 
 
-def _site_address():
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-
-
 def _reminder_body(user, period, texts, site):
     lines = "\n".join(f"{i}. {text}" for i, text in enumerate(texts, 1))
     return (f"{user.name}同志：您在{period.label}还有{len(texts)}项学法任务未完成：\n{lines}\n"
@@ -500,7 +496,7 @@ def remind(unit_id):
         abort(400)
     _prepare(period.year)
     stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
-    site, now = _site_address(), utcnow()
+    site, now = public_base(), utcnow()
     messages = [(row[0].id, _reminder_body(row[0], period, texts, site))
                 for batch in _unfinished_batches(root, period, stmt, kind, now) for row, _, texts in batch if texts]
     count = notice_services.send(current_user, messages, kind=REMINDER_KIND, topic=period.key,
@@ -521,7 +517,7 @@ def sms_list(unit_id):
     period, kind, search = _unfinished_args()
     _prepare(period.year)
     stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
-    site, now = _site_address(), utcnow()
+    site, now = public_base(), utcnow()
     with_phone, without = [], []
     for batch in _unfinished_batches(root, period, stmt, kind, now):
         for row, cells, texts in batch:
