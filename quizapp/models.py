@@ -3,8 +3,8 @@ from .accounts.models import Unit, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .common.uploads import StagedUpload  # noqa: F401
 from .bank.models import Bank, ImportRecord, Question  # noqa: F401
-from .exams.models import (Attempt, AttemptItem, Certificate, Exam, ExamOverride, ExamResult,  # noqa: F401
-                           ExamUnit, PaperQuestion, PaperRule, PaperVariant)
+from .exams.models import (Attempt, AttemptItem, Certificate, CertificateSetting, Exam,  # noqa: F401
+                           ExamOverride, ExamResult, ExamUnit, PaperQuestion, PaperRule, PaperVariant)
 from .practice.models import MistakeEntry, PracticeAnswer, PracticeSession  # noqa: F401
 from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, Material,  # noqa: F401
                            MaterialCategory, MaterialFile, MaterialRequirement, OfflineAttendance, OfflineSession,

@@ -1,4 +1,4 @@
-"""product: leaders' 述法 wording, notices (督办提醒), offline attendance confirmed before it earns 学时
+"""product: leaders' 述法 wording, notices (督办提醒), certificate issuer and seal, offline attendance confirmed before it earns 学时
 
 Revision ID: w3product01
 Revises: 0006
@@ -54,6 +54,15 @@ def upgrade():
     )
     op.create_index('ix_notices_kind_topic', 'notices', ['kind', 'topic'], unique=False)
     op.create_index('ix_notices_user_read', 'notices', ['user_id', 'read_at'], unique=False)
+    op.create_table('certificate_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('issuer_name', sa.String(length=100), server_default='', nullable=False),
+    sa.Column('seal_png', sa.LargeBinary(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_certificate_settings_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_settings'))
+    )
 
 
 def _confirm_past_and_take_back_future():
@@ -83,6 +92,7 @@ def _confirm_past_and_take_back_future():
 
 
 def downgrade():
+    op.drop_table('certificate_settings')
     op.drop_index('ix_notices_user_read', table_name='notices')
     op.drop_index('ix_notices_kind_topic', table_name='notices')
     op.drop_table('notices')

@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "reports.shufa_text": "修改述法学法情况",
     "notices.send": "发送督办提醒",
     "user.slips": "下载账号通知单",
+    "certificate.settings": "修改证书设置",
 }
 
 

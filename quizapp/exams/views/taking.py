@@ -4,15 +4,19 @@ submitting, the result page and the yearly certificate.
 Reads never write: an attempt whose time is up but that is not yet collected is shown as
 "时间已到，系统正在收卷" (with a button that collects it), and is collected by the next write.
 """
+from urllib.parse import quote
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from ...common.auth import LEARNERS
 from ...common.clock import to_local, utcnow
 from ...common.errors import ServiceError
 from ...common.forms import ButtonForm
+from ...common.pdf import qr_svg_data_uri
+from ...common.urls import public_url
 from ...common.templating import register_nav
 from ...extensions import db
 from .. import certificates, grading, queries, sitting
@@ -218,6 +222,29 @@ def certificate(year):
     issued = certificates.find_certificate(current_user, year)
     if issued is None:
         return render_template("exams/certificate_pending.html", status=status, year=year, form=form)
-    verify_url = url_for("verify.show", code=issued.code, _external=True)
+    verify_url = public_url("verify.show", code=issued.code)
     return render_template("exams/certificate.html", certificate=issued, verify_url=verify_url, form=form,
-                           outdated=status.needs_issue(issued))
+                           outdated=status.needs_issue(issued), qr=qr_svg_data_uri(verify_url),
+                           issuer=certificates.issuer_name(issued), has_seal=certificates.seal_png() is not None)
+
+
+@exams_bp.route("/certificates/<int:year>.pdf")
+@examinee_required
+def certificate_pdf(year):
+    """The issued certificate as an A4 PDF (issuing unit, seal, QR code to the public verify page)."""
+    issued = certificates.find_certificate(current_user, year)
+    if issued is None:
+        abort(404)
+    data = certificates.certificate_pdf(issued, public_url("verify.show", code=issued.code))
+    name = quote(f"{issued.year}年度学法考试合格证书-{issued.name}.pdf")
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "Cache-Control": "no-store"})
+
+
+@exams_bp.route("/certificates/seal.png")
+@login_required
+def certificate_seal():
+    seal = certificates.seal_png()
+    if seal is None:
+        abort(404)
+    return Response(seal, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
