@@ -96,9 +96,10 @@ def register_cli(app):
 
 
 def register_template_helpers(app):
-    from .common import templating
+    from .common import assets, templating
 
     templating.init_app(app)
+    assets.init_app(app)
 
 
 def register_security_headers(app):
