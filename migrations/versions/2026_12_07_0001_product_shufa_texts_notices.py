@@ -31,11 +31,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shufa_texts')),
     sa.UniqueConstraint('user_id', 'year', name=op.f('uq_shufa_texts_user_id'))
     )
-    with op.batch_alter_table('offline_sessions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('confirmed_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), 'users',
-                                    ['confirmed_by_id'], ['id'], ondelete='SET NULL')
+    # A plain ADD COLUMN on both databases: batch mode would rebuild offline_sessions on SQLite, and dropping
+    # the old table cascades to offline_attendance (foreign keys are on), losing every attendance record.
+    op.add_column('offline_sessions', sa.Column('confirmed_at', sa.DateTime(), nullable=True))
     _confirm_past_and_take_back_future()
     op.create_table('notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -96,8 +94,5 @@ def downgrade():
     op.drop_index('ix_notices_user_read', table_name='notices')
     op.drop_index('ix_notices_kind_topic', table_name='notices')
     op.drop_table('notices')
-    with op.batch_alter_table('offline_sessions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_offline_sessions_confirmed_by_id_users'), type_='foreignkey')
-        batch_op.drop_column('confirmed_by_id')
-        batch_op.drop_column('confirmed_at')
+    op.drop_column('offline_sessions', 'confirmed_at')  # SQLite 3.35+ drops a column in place
     op.drop_table('shufa_texts')

@@ -414,11 +414,10 @@ class OfflineSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit] = relationship()
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    created_by: Mapped[User | None] = relationship()
     # Attendance earns 学时 only once an organiser confirms it, on or after the day held: a session planned
-    # for next week credits nothing yet.
+    # for next week credits nothing yet. Who confirmed is in the audit log (offline.confirm).
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     def status(self, today: date | None = None) -> str:
         """已确认 (hours credited), 待确认 (held, attendance not yet confirmed) or 已安排 (still to come)."""

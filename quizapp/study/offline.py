@@ -140,7 +140,7 @@ def confirm_session(actor, session: OfflineSession, today: date | None = None):
         raise ServiceError("该活动的参加情况已经确认。")
     if session.held_on > today:
         raise ServiceError(f"活动定于{format_date_cn(session.held_on)}举行，举行后才能确认参加情况、计入学时。")
-    session.confirmed_at, session.confirmed_by_id = utcnow(), getattr(actor, "id", None)
+    session.confirmed_at = utcnow()
     _credit(session.id, session.held_on, session.minutes, session.category, +1)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(attendee_ids(session.id).subquery()))
     record(actor, "offline.confirm", "offline_session", session.id, f"{session.kind}：{session.topic}",
