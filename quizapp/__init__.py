@@ -90,12 +90,14 @@ def register_blueprints(app):
     from .exams.views.taking import exams_bp
     from .exams.views.verify import verify_bp
     from .main.views import main_bp
+    from .notices.views import notices_bp
     from .practice.views import practice_bp
     from .reports.views import reports_bp
     from .study.views import all_blueprints as study_blueprints
 
     for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
-                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp):
+                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp,
+                      notices_bp):
         app.register_blueprint(blueprint)
 
 
@@ -113,9 +115,10 @@ def register_cli(app):
 
 
 def register_template_helpers(app):
-    from .common import templating
+    from .common import assets, templating
 
     templating.init_app(app)
+    assets.init_app(app)
 
 
 def register_security_headers(app):

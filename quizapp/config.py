@@ -143,6 +143,8 @@ def from_environment(instance_path):
         "EXAM_LATE_DELIVERY_SECONDS": float(os.environ.get("EXAM_LATE_DELIVERY_SECONDS", "120")),
         "TRUST_REQUEST_START": _bool("TRUST_REQUEST_START"),
         "REQUEST_START_MAX_SKEW": float(os.environ.get("REQUEST_START_MAX_SKEW", "60")),
+        # The address people type or scan (slips, certificate QR codes, reminders); empty: the request's host.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
     }
 
 

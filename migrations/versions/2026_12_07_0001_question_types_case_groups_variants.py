@@ -1,7 +1,7 @@
 """不定项 type, 案例分析 groups and variant groups on questions; case text frozen on attempt items
 
 Revision ID: w3curr01
-Revises: 0006
+Revises: w3trust01
 Create Date: 2026-12-07 05:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'w3curr01'
-down_revision = '0006'
+down_revision = 'w3trust01'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ duplicates against the bank are found with the new rule. The new folding is
 finer than the old, so no two questions of a bank can collide.
 
 Revision ID: w3imports01
-Revises: 0006
+Revises: w3curr01
 Create Date: 2026-12-07 05:20:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = 'w3imports01'
-down_revision = '0006'
+down_revision = 'w3curr01'
 branch_labels = None
 depends_on = None
 

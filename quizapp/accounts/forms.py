@@ -69,3 +69,24 @@ class SetActiveForm(FlaskForm):
     """The 启用 / 停用 buttons of a person's page: ``active`` is "1" or "0"."""
 
     active = HiddenField(validators=[AnyOf(("0", "1"))])
+
+
+class SlipsForm(FlaskForm):
+    """账号通知单 for the accounts just issued: ``entries`` is "user id:password" pairs joined by ";"."""
+
+    entries = HiddenField(validators=[DataRequired()])
+    pdf = SubmitField("下载账号通知单（PDF）")
+    xlsx = SubmitField("下载账号通知单（Excel）")
+
+    @classmethod
+    def for_issued(cls, pairs):
+        return cls(entries=";".join(f"{user.id}:{password}" for user, password in pairs))
+
+    def pairs(self):
+        """[(user id, password)] from the hidden field; malformed parts are skipped."""
+        out = []
+        for part in (self.entries.data or "").split(";"):
+            user_id, _, password = part.partition(":")
+            if user_id.isdigit() and password:
+                out.append((int(user_id), password))
+        return out

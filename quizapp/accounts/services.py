@@ -18,7 +18,10 @@ LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD_LENGTH = 8
 # Compared against when a login name is unknown, so both failures cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Initial passwords are read off paper and typed on phones by people who rarely type Latin letters: lower
+# case only (no shift key), no look-alikes (i l o q g u v 0 1 9 6), letters then digits (one keyboard switch).
+TEMP_LETTERS = "abcdefhjkmnprstwxyz"
+TEMP_DIGITS = "234578"
 
 
 # ---------------------------------------------------------------- passwords
@@ -41,7 +44,10 @@ def set_password(user, password, *, must_change):
 
 
 def temporary_password():
-    return "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(10))
+    """Five letters and four digits, e.g. ``hkrtw4827`` (about 31 bits; it must be changed at first sign-in, and
+    sign-in attempts are throttled)."""
+    return ("".join(secrets.choice(TEMP_LETTERS) for _ in range(5))
+            + "".join(secrets.choice(TEMP_DIGITS) for _ in range(4)))
 
 
 def authenticate(login, password):

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "offline.update": "修改线下学法活动",
     "offline.delete": "删除线下学法活动",
     "offline.attendance": "线下活动参加人员",
+    "offline.confirm": "确认线下活动参加情况",
     "reports.settings": "修改报表设置",
     "reports.export": "导出报表",
     "auth.login": "登录成功",
@@ -64,6 +65,10 @@ ACTION_LABELS = {
     "export.annual": "导出年度学法数据",
     "export.shufa": "导出述法材料",
     "export.audit": "导出操作日志",
+    "reports.shufa_text": "修改述法学法情况",
+    "notices.send": "发送督办提醒",
+    "user.slips": "下载账号通知单",
+    "certificate.settings": "修改证书设置",
 }
 
 

@@ -22,7 +22,7 @@ from .models import Bank, ImportRecord, Question
 from .qtypes import LETTERS
 
 bank_bp = Blueprint("bank", __name__, url_prefix="/banks")
-register_nav("bank.index", "题库管理", ("organiser", "admin"), order=30)
+register_nav("bank.index", "题库管理", ("organiser", "admin"), order=30, group="管理")
 
 manager_required = roles_required(*MANAGERS)
 UPLOAD_PURPOSE = "bank"

@@ -1,5 +1,17 @@
-"""Redirect targets that never leave the site."""
+"""Redirect targets that never leave the site, and the site's public address."""
 from urllib.parse import urlsplit
+
+from flask import current_app, request, url_for
+
+
+def public_base() -> str:
+    """The configured PUBLIC_BASE_URL, else the address this request came in on (no trailing slash)."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address at PUBLIC_BASE_URL (printed on paper, so never the host a proxy happened to pass)."""
+    return public_base() + url_for(endpoint, **values)
 
 
 def safe_next(target, default):

@@ -5,6 +5,7 @@ Services flush and never commit.
 """
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
 from .access import exams_for_user_stmt
-from .models import Certificate, Exam, ExamResult
+from ..audit.services import record
+from .models import Certificate, CertificateSetting, Exam, ExamResult
 from .sitting import close_overdue
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -113,3 +115,134 @@ def verify_certificate(code):
         ExamResult.user_id == certificate.user_id, ExamResult.exam_id.in_(certificate.exam_ids or [-1]),
         ExamResult.passed.is_(True)))
     return certificate, passed == len(certificate.exam_ids or [])
+
+
+# ---------------------------------------------------------------- issuing unit, seal, PDF
+
+SEAL_MAX_BYTES = 2 * 1024 * 1024
+SEAL_MAX_SIDE = 600
+
+
+def certificate_setting() -> CertificateSetting | None:
+    return db.session.scalar(sa.select(CertificateSetting).limit(1))
+
+
+def issuer_name(certificate=None) -> str:
+    """The issuing unit printed on certificates: the admin's setting, else the top unit of the holder's tree."""
+    setting = certificate_setting()
+    if setting is not None and setting.issuer_name:
+        return setting.issuer_name
+    if certificate is not None and certificate.user is not None:
+        unit = certificate.user.unit
+        while unit.parent is not None:
+            unit = unit.parent
+        return unit.name
+    return ""
+
+
+def seal_png() -> bytes | None:
+    setting = certificate_setting()
+    return setting.seal_png if setting is not None else None
+
+
+def _seal_from_upload(data: bytes) -> bytes:
+    """A checked, re-encoded PNG (at most SEAL_MAX_SIDE pixels a side, transparency kept) from an upload."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > SEAL_MAX_BYTES:
+        raise ServiceError([("seal", "印章图片不能超过 2 MB。")])
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise ServiceError([("seal", "印章图片须为 PNG 或 JPG 格式（建议透明背景的 PNG）。")])
+            image.load()
+            image = image.convert("RGBA")
+            image.thumbnail((SEAL_MAX_SIDE, SEAL_MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError) as error:
+        raise ServiceError([("seal", "无法识别该图片，请上传 PNG 或 JPG 格式的印章图片。")]) from error
+
+
+def update_certificate_setting(actor, *, issuer: str, seal: bytes | None = None, remove_seal: bool = False):
+    """Change the issuing unit's name and seal (administrators only); recorded in the audit log."""
+    if actor is None or actor.role != "admin":
+        raise ServiceError("只有系统管理员可以修改证书设置。")
+    issuer = (issuer or "").strip()
+    if len(issuer) > 100:
+        raise ServiceError([("issuer_name", "发证单位名称不超过 100 个字符。")])
+    setting = certificate_setting()
+    if setting is None:
+        setting = CertificateSetting()
+        db.session.add(setting)
+    changes = {}
+    if setting.issuer_name != issuer:
+        changes["发证单位"] = [setting.issuer_name or "", issuer]
+        setting.issuer_name = issuer
+    if seal:
+        setting.seal_png = _seal_from_upload(seal)
+        changes["印章"] = ["", "已上传新印章"]
+    elif remove_seal and setting.seal_png:
+        setting.seal_png = None
+        changes["印章"] = ["有", "已删除"]
+    setting.updated_by_id = actor.id
+    if changes:
+        record(actor, "certificate.settings", "certificate_settings", None, "证书设置", changes=changes)
+    db.session.flush()
+    return setting
+
+
+def certificate_pdf(certificate, verify_url: str) -> bytes:
+    """The certificate on one A4 page: text, issuing unit, the seal over the date, and a QR code to verify."""
+    from reportlab.lib.utils import ImageReader
+
+    from ..common import pdf as pdfkit
+    from ..common.clock import format_date_cn
+    from ..common.pdf import CJK, MONO, PAGE_HEIGHT, PAGE_WIDTH, mm
+
+    buffer, pdf = pdfkit.new_document(f"{certificate.year}年度学法考试合格证书")
+    pdf.setStrokeColorRGB(0.72, 0.53, 0.04)
+    pdf.setLineWidth(3)
+    pdf.rect(15 * mm, 15 * mm, PAGE_WIDTH - 30 * mm, PAGE_HEIGHT - 30 * mm)
+    pdf.setLineWidth(1)
+    pdf.rect(18 * mm, 18 * mm, PAGE_WIDTH - 36 * mm, PAGE_HEIGHT - 36 * mm)
+    pdf.setFillColorRGB(0.72, 0.11, 0.11)
+    pdf.setFont(CJK, 34)
+    pdf.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 55 * mm, "合 格 证 书")
+    pdf.setFillColorRGB(0, 0, 0)
+    left, width = 32 * mm, PAGE_WIDTH - 64 * mm
+    body = (f"　　{certificate.name}同志（{certificate.unit_name}）参加{certificate.year}年度干部学法用法考试，"
+            "以下必考考试成绩合格，特发此证。")
+    y = PAGE_HEIGHT - 80 * mm
+    pdf.setFont(CJK, 15)
+    for line in pdfkit.wrap(body, width, CJK, 15):
+        pdf.drawString(left, y, line)
+        y -= 10 * mm
+    pdf.setFont(CJK, 12)
+    for title in certificate.exam_titles:
+        for line in pdfkit.wrap(f"· {title}", width - 8 * mm, CJK, 12):
+            pdf.drawString(left + 8 * mm, y, line)
+            y -= 7 * mm
+    issuer = issuer_name(certificate)
+    right = PAGE_WIDTH - 35 * mm
+    base = 75 * mm
+    seal = seal_png()
+    if seal:
+        size = 42 * mm
+        pdf.drawImage(ImageReader(io.BytesIO(seal)), right - 45 * mm, base - 12 * mm, size, size, mask="auto",
+                      preserveAspectRatio=True)
+    pdf.setFont(CJK, 14)
+    if issuer:
+        pdf.drawRightString(right, base + 12 * mm, issuer)
+    pdf.drawRightString(right, base, format_date_cn(certificate.issued_at))
+    pdfkit.draw_qr(pdf, verify_url, 30 * mm, 28 * mm, 32 * mm)
+    pdf.setFont(CJK, 10)
+    pdf.drawString(66 * mm, 48 * mm, "证书编号（验证码）：")
+    pdf.setFont(MONO, 13)
+    pdf.drawString(66 * mm, 41 * mm, certificate.code)
+    pdf.setFont(CJK, 9)
+    pdf.drawString(66 * mm, 34 * mm, "扫描二维码或访问下列网址核验：")
+    pdf.setFont(MONO, 8)
+    pdf.drawString(66 * mm, 29 * mm, verify_url[:90])
+    return pdfkit.finish(buffer, pdf)

@@ -1,5 +1,6 @@
 """Forms for exam setup, overrides, regrades, starting, the no-JavaScript answer pages and submitting."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -145,3 +146,12 @@ def answer_page_form(items):
         # The answer's version when the page was drawn: a stale tab's post never overwrites a newer answer.
         setattr(AnswerPageForm, f"v{item.position}", HiddenField(default=item.seq))
     return AnswerPageForm()
+
+
+class CertificateSettingsForm(FlaskForm):
+    """发证单位 and 印章 printed on every certificate (administrators)."""
+
+    issuer_name = StringField("发证单位", validators=[Length(max=100, message="不超过 100 个字符。")])
+    seal = FileField("印章图片（PNG 或 JPG，建议透明背景，不超过 2 MB）")
+    remove_seal = BooleanField("删除现有印章")
+    submit = SubmitField("保存")

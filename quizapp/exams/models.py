@@ -396,3 +396,18 @@ class Certificate(db.Model):
 
     def __repr__(self):
         return f"<Certificate {self.code} user={self.user_id} {self.year}>"
+
+
+class CertificateSetting(db.Model):
+    """How certificates are issued (one row): the issuing unit's name and an optional seal image (PNG)."""
+
+    __tablename__ = "certificate_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    seal_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self):
+        return f"<CertificateSetting {self.issuer_name!r} seal={'yes' if self.seal_png else 'no'}>"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..bank.models import Question
 from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
-from ..common.clock import format_datetime, utcnow
+from ..common.clock import format_datetime, to_local, utcnow
 from ..common.paging import Page
 from ..extensions import db
 from . import grading
@@ -21,13 +21,41 @@ from .access import audience_users_stmt, exams_for_user_stmt
 from .models import Attempt, AttemptItem, Exam, ExamOverride, ExamResult
 from .sitting import standing
 
-STATE_ORDER = ("in_progress", "collecting", "pending", "done", "ended")
+# 我的考试 sections, in page order. A result that failed while a chance is left (attempts in the open round, or a
+# 补考 round still to come) is "retry" and stays in 待办: it is not finished for the person or for the 未完成名单.
+STATE_ORDER = ("in_progress", "collecting", "pending", "retry", "passed", "failed", "absent")
+SECTION_LABELS = {"in_progress": "进行中", "collecting": "收卷中", "pending": "待参加", "retry": "未通过（可补考）",
+                  "passed": "已通过", "failed": "未通过", "absent": "未参加"}
+TODO_STATES = ("in_progress", "pending", "retry")
 ROSTER_STATUSES = {"": "全部", "absent": "未参考", "open": "作答中", "submitted": "已交卷", "passed": "合格",
                    "failed": "不合格", "flagged": "有标记"}
 
 
+def makeup_ahead(info, now) -> bool:
+    """A 补考 round this person may still sit opens later (its main round may still be open)."""
+    exam = info.exam
+    return bool(exam.makeup_enabled and exam.makeup_open_at and now < exam.makeup_open_at
+                and not (info.result and info.result.passed))
+
+
+def section_of(info, now) -> str:
+    """Which 我的考试 section one Standing belongs in (pure)."""
+    if info.state == "done":
+        if info.result.passed:
+            return "passed"
+        return "retry" if (info.can_start or info.upcoming or makeup_ahead(info, now)) else "failed"
+    if info.state == "ended":
+        return "absent"
+    return info.state
+
+
+def days_left(close, now) -> int:
+    """Whole local days from today until the window closes (0 on its last day)."""
+    return max(0, (to_local(close).date() - to_local(now).date()).days)
+
+
 def my_exams(user, now):
-    """{state: [Standing]} for every published exam this person sits (four queries in all)."""
+    """{section: [Standing]} for every published exam this person sits (four queries in all)."""
     exams = db.session.scalars(exams_for_user_stmt(user).order_by(Exam.close_at.desc())).all()
     ids = [e.id for e in exams]
     attempts, overrides, results = {}, {}, {}
@@ -44,9 +72,18 @@ def my_exams(user, now):
     for exam in exams:
         info = standing(exam, user, now, attempts=attempts.get(exam.id, []), override=overrides.get(exam.id),
                         result=results.get(exam.id))
-        grouped[info.state].append(info)
-    grouped["pending"].sort(key=lambda s: (s.upcoming, s.window_close))
+        info.days_left = days_left(info.window_close, now) if info.window_close else None
+        grouped[section_of(info, now)].append(info)
+    for state in ("pending", "retry"):
+        grouped[state].sort(key=lambda s: (s.upcoming, not s.exam.required, s.window_close))
     return grouped
+
+
+def my_todo(user, now):
+    """The exams 首页 lists under 待办: unfinished ones, required first, the soonest closing first."""
+    grouped = my_exams(user, now)
+    todo = [info for state in TODO_STATES for info in grouped[state]]
+    return sorted(todo, key=lambda s: (s.state != "in_progress", s.upcoming, not s.exam.required, s.window_close))
 
 
 def my_results(user):

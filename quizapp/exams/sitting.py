@@ -134,6 +134,7 @@ class Standing:
     open_attempt_id: int | None = None
     result: ExamResult | None = None
     upcoming: bool = False
+    days_left: int | None = None  # whole local days until window_close (set by 我的考试)
 
     @property
     def state_label(self):

@@ -1,22 +1,22 @@
 """The home page each role lands on, and /healthz for load balancers."""
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..accounts.models import CATEGORIES, Unit, User
 from ..accounts.scope import scope_path, subtree_unit_ids
 from ..accounts.services import unit_full_name
 from ..common.database import database_ok
-from ..common.templating import register_nav
+from ..common.templating import nav_groups_for, register_nav
 from ..extensions import db
 
 main_bp = Blueprint("main", __name__)
 
-register_nav("main.home", "首页", ("cadre", "leader", "organiser", "admin"), order=0)
-register_nav("units.index", "单位管理", ("organiser", "admin"), order=80)
-register_nav("users.index", "人员管理", ("organiser", "admin"), order=81)
-register_nav("users.index", "人员名单", ("leader",), order=81)
-register_nav("audit.index", "操作日志", ("admin",), order=90)
+register_nav("main.home", "首页", ("cadre", "leader", "organiser", "admin"), order=0, group="")
+register_nav("units.index", "单位管理", ("organiser", "admin"), order=80, group="管理")
+register_nav("users.index", "人员管理", ("organiser", "admin"), order=81, group="管理")
+register_nav("users.index", "人员名单", ("leader",), order=81, group="统计")
+register_nav("audit.index", "操作日志", ("admin",), order=90, group="管理")
 
 
 @main_bp.route("/healthz")
@@ -29,7 +29,10 @@ def healthz():
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    context = {"full_name": unit_full_name(current_user.unit)}
+    from ..notices.services import latest_unread, unread_count
+
+    context = {"full_name": unit_full_name(current_user.unit), "notices": latest_unread(current_user),
+               "unread": unread_count(current_user)}
     if current_user.role != "admin":
         context.update(_learner_todo())
     if current_user.role in ("organiser", "admin"):
@@ -39,15 +42,23 @@ def home():
     return render_template("main/home.html", **context)
 
 
+@main_bp.route("/mine")
+@login_required
+def mine():
+    """我的: everything about the signed-in person in one place (the phone bottom bar's 我的)."""
+    groups = dict(nav_groups_for(current_user))
+    return render_template("main/mine.html", items=groups.get("我的", []),
+                           full_name=unit_full_name(current_user.unit))
+
+
 def _learner_todo():
     """What this person should do next: open and pending exams, study hours, the next required materials."""
     from ..common.clock import utcnow
-    from ..exams.queries import my_exams
+    from ..exams.queries import my_todo
     from ..study.services import current_year, study_record
 
-    grouped = my_exams(current_user, utcnow())
     record = study_record(current_user, current_year())
-    return {"exams_todo": grouped["in_progress"] + grouped["pending"], "study": record,
+    return {"exams_todo": my_todo(current_user, utcnow()), "study": record,
             "next_steps": record.next_steps[:3]}
 
 

@@ -19,8 +19,8 @@ practice_bp = Blueprint("practice", __name__, url_prefix="/practice")
 # Everyone who studies practises: cadres, and leaders and organisers too.
 learner_required = roles_required(*LEARNERS)
 
-register_nav("practice.index", "模拟练习", LEARNERS, order=40)
-register_nav("practice.mistakes", "错题本", LEARNERS, order=41)
+register_nav("practice.index", "模拟练习", LEARNERS, order=40, group="考试")
+register_nav("practice.mistakes", "错题本", LEARNERS, order=41, group="考试")
 
 
 def law_lookup_url(question):

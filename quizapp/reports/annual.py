@@ -126,7 +126,7 @@ def annual_figures(root: Unit, year: int) -> Annual:
                       sa.func.sum(OfflineSession.public_count))
             .outerjoin(attendance, attendance.c.session_id == OfflineSession.id)
             .where(OfflineSession.unit_id.in_(subtree(root.path)), OfflineSession.held_on >= first,
-                   OfflineSession.held_on < after)
+                   OfflineSession.held_on < after, OfflineSession.confirmed_at.is_not(None))
             .group_by(OfflineSession.kind)):
         annual.sessions[kind] = {"sessions": sessions, "cadres": int(cadres or 0), "public": int(public or 0)}
     annual.sessions = {k: annual.sessions[k] for k in OFFLINE_KINDS if k in annual.sessions}
@@ -356,7 +356,7 @@ def _session_records(root, year, args):
             .join(Unit, Unit.id == OfflineSession.unit_id)
             .outerjoin(attendance, attendance.c.session_id == OfflineSession.id)
             .where(OfflineSession.unit_id.in_(subtree(root.path)), OfflineSession.held_on >= first,
-                   OfflineSession.held_on < after))
+                   OfflineSession.held_on < after, OfflineSession.confirmed_at.is_not(None)))
     if args.get("kind") in OFFLINE_KINDS:
         stmt = stmt.where(OfflineSession.kind == args["kind"])
     return stmt.order_by(OfflineSession.held_on, OfflineSession.id)
@@ -375,7 +375,7 @@ def _attendance_records(root, year, args):
             .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
             .join(Unit, Unit.id == User.unit_id)
             .where(User.unit_id.in_(subtree(root.path)), examinee(), OfflineSession.held_on >= first,
-                   OfflineSession.held_on < after)
+                   OfflineSession.held_on < after, OfflineSession.confirmed_at.is_not(None))
             .order_by(Unit.path, User.name, User.id, OfflineSession.held_on))
 
 

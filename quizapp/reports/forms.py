@@ -1,6 +1,6 @@
 """Forms of the reports domain: only the settings change anything (every report page is a GET)."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SubmitField
+from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
 from .models import CADRE_RANKINGS
@@ -17,3 +17,11 @@ class RefreshForm(FlaskForm):
 
     year = IntegerField(validators=[DataRequired(), NumberRange(min=2000, max=2100)])
     next = HiddenField()
+
+
+class ShufaTextForm(FlaskForm):
+    """The leader's wording of a 学法情况 paragraph; 恢复 goes back to the generated one."""
+
+    text = TextAreaField("学法情况")
+    save = SubmitField("保存修改")
+    restore = SubmitField("恢复系统生成")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.clock import utcnow
 from ..common.types import UTCDateTime
@@ -123,3 +123,21 @@ class Refresh(db.Model):
 
     def __repr__(self):
         return f"<Refresh {self.year} at {self.computed_at}>"
+
+
+class ShufaText(db.Model):
+    """A leader's own wording of one person's 学法情况 paragraph for one year, used instead of the generated one."""
+
+    __tablename__ = "shufa_texts"
+    __table_args__ = (sa.UniqueConstraint("user_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(sa.SmallInteger)
+    text: Mapped[str] = mapped_column(sa.Text)
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    edited_by = relationship("User", foreign_keys=[edited_by_id])
+
+    def __repr__(self):
+        return f"<ShufaText user={self.user_id} {self.year}>"

@@ -99,7 +99,8 @@ def _month_facts(year: int, ids=None):
                             sa.cast(sa.extract("month", held), sa.Integer).label("month"), *_zeros(sessions=sa.literal(1)))
                   .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
                   .join(User, User.id == OfflineAttendance.user_id)
-                  .where(held >= date(year, 1, 1), held < date(year + 1, 1, 1), examinee()))
+                  .where(held >= date(year, 1, 1), held < date(year + 1, 1, 1), examinee(),
+                         OfflineSession.confirmed_at.is_not(None)))
     online = StudyCredit.source.in_(figures.ONLINE_SOURCES)
     credits = (sa.select(StudyCredit.user_id, sa.cast(StudyCredit.month, sa.Integer).label("month"), *_zeros(
         seconds=StudyCredit.seconds,

@@ -9,7 +9,7 @@ from ..common.auth import READERS
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
-from .models import CADRE_RANKINGS, DEFAULTS, ReportSetting
+from .models import CADRE_RANKINGS, DEFAULTS, ReportSetting, ShufaText
 
 
 
@@ -74,3 +74,34 @@ def record_export(actor, what: str, unit, detail: str = ""):
     """Exports of personal data are kept in the audit log: who took which list of whom."""
     record(actor, "reports.export", "unit", unit.id if unit is not None else None,
            unit.name if unit is not None else "", summary=f"{what}{('：' + detail) if detail else ''}")
+
+
+SHUFA_TEXT_MAX = 2000
+
+
+def save_shufa_text(actor, person, year: int, text: str, generated: str):
+    """Keep a leader's wording of ``person``'s 学法情况 paragraph for ``year`` (audited); blank or unchanged
+    text goes back to the generated paragraph. Returns the kept ShufaText, or None when none is kept."""
+    text = (text or "").strip()
+    if len(text) > SHUFA_TEXT_MAX:
+        raise ServiceError([("text", f"学法情况不能超过{SHUFA_TEXT_MAX}字。")])
+    row = db.session.scalar(sa.select(ShufaText).where(ShufaText.user_id == person.id, ShufaText.year == year))
+    before = row.text if row is not None else generated
+    label = f"{person.name} {year}年度"
+    if not text or text == generated:
+        if row is not None:
+            db.session.delete(row)
+            record(actor, "reports.shufa_text", "user", person.id, label, summary="述法学法情况恢复为系统生成",
+                   changes={"学法情况": [before, generated]})
+        db.session.flush()
+        return None
+    if row is None:
+        row = ShufaText(user_id=person.id, year=year, text=text, edited_by_id=actor.id)
+        db.session.add(row)
+    else:
+        row.text, row.edited_by_id = text, actor.id
+    if before != text:
+        record(actor, "reports.shufa_text", "user", person.id, label, summary="修改述法学法情况",
+               changes={"学法情况": [before, text]})
+    db.session.flush()
+    return row

@@ -18,6 +18,7 @@ from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import Material, OfflineAttendance, OfflineSession, StudyCredit
 from ..study.services import all_targets, minutes_per_hour
 from . import figures, queries
+from .models import ShufaText
 from .figures import in_population, subtree
 from .periods import Period
 
@@ -52,6 +53,7 @@ class ShufaSheet:
     unit_rank: queries.Rank | None = None
     shufa_rank: queries.Rank | None = None
     per_hour: float = 45.0
+    edited: object = None  # a ShufaText: the leader's own wording, used instead of the generated paragraph
 
     # ------------------------------------------------------------ derived
 
@@ -95,8 +97,13 @@ class ShufaSheet:
         return sum(1 for line in self.exams if line.passed)
 
     @property
-    def paragraph(self):
+    def generated_paragraph(self):
         return paragraph(self)
+
+    @property
+    def paragraph(self):
+        """What goes into the 述法 report: the leader's kept wording, else the generated paragraph."""
+        return self.edited.text if self.edited is not None else paragraph(self)
 
 
 def fmt(value):
@@ -108,10 +115,45 @@ def fmt(value):
     return str(value)
 
 
+def completion(sheet: ShufaSheet) -> str:
+    """"complete", "partial" or "none": what the year's figures show, which decides the paragraph's wording."""
+    if not (sheet.total_hours > 0 or sheet.materials_done or sheet.sessions or sheet.sat_exams):
+        return "none"
+    materials_done = sheet.materials_done == len(sheet.materials)
+    exams_passed = not sheet.exams or sheet.all_passed
+    return "complete" if sheet.reached_target and materials_done and exams_passed else "partial"
+
+
+def named(titles, marks="《》", limit=5) -> str:
+    """Items named the way a report names them: 《甲》、《乙》等7项 beyond ``limit``."""
+    shown = "、".join(f"{marks[0]}{t}{marks[1]}" for t in titles[:limit])
+    return shown + (f"等{len(titles)}项" if len(titles) > limit else "")
+
+
 def paragraph(sheet: ShufaSheet) -> str:
-    """The ready-to-paste 学法情况 paragraph of a 述法 report."""
+    """The ready-to-paste 学法情况 paragraph of a 述法 report, worded by what the figures show.
+
+    Praise ("认真落实…") only for a year whose targets were all met; a partial year names what is missing;
+    a year with nothing recorded says so plainly instead of listing zeros.
+    """
     name = sheet.person.name
-    parts = [f"{name}同志{sheet.year}年度认真落实领导干部学法制度"]
+    state = completion(sheet)
+    missing_materials = [title for title, _, done, _ in sheet.materials if not done]
+    absent = [line.exam.title for line in sheet.exams if not line.sat]
+    failed = [line.exam.title for line in sheet.exams if line.sat and not line.passed]
+    if state == "none":
+        parts = [f"{name}同志{sheet.year}年度在本系统尚无学法记录"]
+        if sheet.target_hours:
+            parts.append(f"学时为0（年度目标{fmt(sheet.target_hours)}学时）")
+        if sheet.materials:
+            all_ = "均" if len(missing_materials) > 1 else ""
+            parts.append(f"必修学习资料{named(missing_materials)}{all_}未完成")
+        if sheet.exams:
+            all_ = "均" if len(absent) > 1 else ""
+            parts.append(f"应参加的{len(sheet.exams)}次年度必考学法考试（{named(absent, '“”')}）{all_}未参加")
+        return "，".join(parts) + "。"
+    opening = "认真落实领导干部学法制度" if state == "complete" else "参加学法学习"
+    parts = [f"{name}同志{sheet.year}年度{opening}"]
     study = f"全年累计学法{fmt(sheet.total_hours)}学时"
     rows = [(c, h) for c, h in sheet.credit_rows if h > 0]
     if rows:
@@ -123,7 +165,10 @@ def paragraph(sheet: ShufaSheet) -> str:
             study += f"，距年度{fmt(sheet.target_hours)}学时的目标尚差{fmt(round(sheet.target_hours - sheet.total_hours, 1))}学时"
     parts.append(study)
     if sheet.materials:
-        parts.append(f"完成必修学习资料{sheet.materials_done}项（共{len(sheet.materials)}项）")
+        materials = f"完成必修学习资料{sheet.materials_done}项（共{len(sheet.materials)}项）"
+        if missing_materials:
+            materials += f"，尚未完成{named(missing_materials)}"
+        parts.append(materials)
     if sheet.sessions:
         kinds = []
         for _, kind, _, _ in sheet.sessions:
@@ -141,12 +186,15 @@ def paragraph(sheet: ShufaSheet) -> str:
         if sheet.all_passed:
             exam += "，全部合格"
         else:
-            failed = len(sheet.exams) - sheet.passed_count
-            exam += f"，其中{sheet.passed_count}次合格、{failed}次未合格（含未参考）"
+            exam += f"，其中{sheet.passed_count}次合格、{len(sheet.exams) - sheet.passed_count}次未合格（含未参考）"
+            if absent:
+                exam += f"，未参加{named(absent, '“”')}"
+            if failed:
+                exam += f"，{named(failed, '“”')}未合格"
         ranks = []
-        if sheet.unit_rank and sheet.unit_rank.rank:
+        if sat and sheet.unit_rank and sheet.unit_rank.rank:
             ranks.append(f"在本单位排名第{sheet.unit_rank.rank}位（共{sheet.unit_rank.of}人）")
-        if sheet.shufa_rank and sheet.shufa_rank.rank:
+        if sat and sheet.shufa_rank and sheet.shufa_rank.rank:
             ranks.append(f"在{sheet.scope_name}述法对象中排名第{sheet.shufa_rank.rank}位（共{sheet.shufa_rank.of}人）")
         text += exam + ("；" + "，".join(ranks) if ranks else "") + "。"
     else:
@@ -220,7 +268,8 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
             sa.select(OfflineAttendance.user_id, OfflineSession.held_on, OfflineSession.kind, OfflineSession.topic,
                       OfflineSession.minutes)
             .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
-            .where(OfflineAttendance.user_id.in_(ids), OfflineSession.held_on >= date(year, 1, 1),
+            .where(OfflineAttendance.user_id.in_(ids), OfflineSession.confirmed_at.is_not(None),
+                   OfflineSession.held_on >= date(year, 1, 1),
                    OfflineSession.held_on < date(year + 1, 1, 1))
             .order_by(OfflineSession.held_on, OfflineSession.id)):
         sheets[user_id].sessions.append((held_on, kind, topic, minutes))
@@ -239,6 +288,8 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
         for sheet in sheets.values():
             sheet.exams.sort(key=lambda line: order[line.exam.id])
     _attach_unit_ranks(root, context.period, sheets, {unit.id for _, unit in people})
+    for edited in db.session.scalars(sa.select(ShufaText).where(ShufaText.user_id.in_(ids), ShufaText.year == year)):
+        sheets[edited.user_id].edited = edited
     return [sheets[user.id] for user, _ in people]
 
 

@@ -18,10 +18,12 @@ from ..accounts.services import unit_full_name
 from ..common.auth import ADMINS, LEARNERS, READERS, roles_required
 from ..common.clock import to_local, utcnow
 from ..common.errors import ServiceError, put_on_form
+from ..common.forms import ButtonForm
 from ..common.spreadsheets import SheetSpec, xlsx_download
 from ..common.templating import register_nav
-from ..common.urls import safe_next
+from ..common.urls import public_base, safe_next
 from ..extensions import db, limiter
+from ..notices import services as notice_services
 from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import OFFLINE_KINDS
 from ..study.services import minutes_per_hour
@@ -29,7 +31,7 @@ from . import annual as annual_module
 from . import archive as archive_module
 from . import figures, queries, rollup, services, shufa
 from .figures import Figures
-from .forms import RefreshForm, SettingsForm
+from .forms import RefreshForm, SettingsForm, ShufaTextForm
 from .models import CADRE_RANKINGS
 from .periods import KINDS as PERIOD_KINDS
 from .periods import Period, choices as period_choices
@@ -38,11 +40,11 @@ reports_bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 leaders_required = roles_required(*READERS)
 
-register_nav("reports.me", "学法档案", LEARNERS, order=23)
-register_nav("reports.dashboard", "统计报表", READERS, order=50)
-register_nav("reports.shufa_index", "述法材料", READERS, order=51)
-register_nav("reports.annual", "年度学法数据", READERS, order=52)
-register_nav("reports.about", "报表说明", READERS, order=53)
+register_nav("reports.me", "学法档案", LEARNERS, order=23, group="我的")
+register_nav("reports.dashboard", "统计报表", READERS, order=50, group="统计")
+register_nav("reports.shufa_index", "述法材料", READERS, order=51, group="统计")
+register_nav("reports.annual", "年度学法数据", READERS, order=52, group="统计")
+register_nav("reports.about", "报表说明", READERS, order=53, group="统计")
 
 UNIT_COLUMNS = [  # (key, label) of the sub-unit table; every key is a Figures attribute and a sort key
     ("people", "在册人数"), ("exam_due", "应参考"), ("exam_sat", "参考"), ("participation", "参考率"),
@@ -196,6 +198,15 @@ def _changes(now: Figures, before: Figures):
     return out
 
 
+def _progress(period: Period, today):
+    """For a period still running: days gone, days in all and days left; None once it has ended (or not begun)."""
+    if not period.start_date <= today <= period.last_date:
+        return None
+    days = (period.last_date - period.start_date).days + 1
+    gone = (today - period.start_date).days + 1
+    return {"days": days, "gone": gone, "left": days - gone, "percent": round(100 * gone / days)}
+
+
 def _dashboard(root: Unit):
     period = _period_arg()
     exams = figures.period_exams(root.path, period)
@@ -222,10 +233,15 @@ def _dashboard(root: Unit):
                   "hours": [t["figures"].hours_per_person for t in trend]},
         "distribution": {"labels": [d["label"] for d in distribution], "counts": [d["count"] for d in distribution]},
     }
+    progress = _progress(period, today)
+    # A period still running is not compared with a finished one: its rates can only look worse.
+    changes = _changes(total, previous)
+    if progress is not None:
+        changes = dict.fromkeys(changes)
     return render_template(
         "reports/dashboard.html", **_common_context(root), period=period, previous_period=period.previous(),
-        exams=exams, requirements=requirements, rows=rows, total=total, previous=previous,
-        updated_at=rollup.freshness(period.year), changes=_changes(total, previous), trend=trend,
+        exams=exams, requirements=requirements, rows=rows, total=total, previous=previous, progress=progress,
+        updated_at=rollup.freshness(period.year), changes=changes, trend=trend,
         distribution=distribution, chart=chart, columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, sort=sort,
         descending=descending, periods=period_choices(today), period_kinds=PERIOD_KINDS)
 
@@ -306,6 +322,24 @@ def _people_export(root, period, stmt):
 
 # ================================================================ rankings
 
+def place_labels(ranked):
+    """(label, unit, figures) with ties shown as 并列第N; when every ranked unit ties, no ranking at all.
+
+    Returns (rows, undecided): ``undecided`` is true when nothing distinguishes the units (e.g. all at 0 %).
+    """
+    places = [place for place, _, _ in ranked if place is not None]
+    undecided = len(places) > 1 and len(set(places)) == 1
+    counts = {place: places.count(place) for place in places}
+    rows = []
+    for place, unit, f in ranked:
+        if place is None or undecided:
+            label = "—"
+        else:
+            label = f"并列第{place}" if counts[place] > 1 else f"第{place}"
+        rows.append((label, unit, f))
+    return rows, undecided
+
+
 @reports_bp.route("/units/<int:unit_id>/rankings")
 @leaders_required
 def rankings(unit_id):
@@ -326,8 +360,8 @@ def rankings(unit_id):
     level_units = db.session.scalars(sa.select(Unit).where(Unit.path.startswith(root.path),
                                                            Unit.depth == root.depth + level)).all()
     per_hour = minutes_per_hour()
-    ranked_units = queries.unit_ranking([(u, buckets.get(u.id, Figures(minutes_per_hour=per_hour)))
-                                         for u in level_units], metric)
+    ranked_units, undecided = place_labels(queries.unit_ranking(
+        [(u, buckets.get(u.id, Figures(minutes_per_hour=per_hour))) for u in level_units], metric))
     unit_names = queries.unit_names(level_units)
     people_stmt = queries.ranking_people(root, period, by)
     if _wants_xlsx():
@@ -345,6 +379,7 @@ def rankings(unit_id):
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
                            level=level, levels=levels, ranked_units=ranked_units, unit_names=unit_names, page=page,
+                           undecided=undecided,
                            people_rows=people_rows, names=queries.unit_names(r.unit for r in people_rows),
                            unit_metrics=queries.UNIT_METRICS, rank_metrics=queries.RANK_METRICS,
                            columns=UNIT_COLUMNS, rate_keys=RATE_KEYS, per_hour=per_hour,
@@ -353,31 +388,68 @@ def rankings(unit_id):
 
 # ================================================================ 未完成名单
 
-UNFINISHED_HEADER = ["单位", "姓名", "职务", "联系电话", "事项", "名称", "截止", "情况"]
+UNFINISHED_HEADER = ["单位", "姓名", "职务", "联系电话", "未完成（项）", "未完成事项", "已提醒（次）"]
+REMINDER_KIND = "reminder"
 
 
-def _unfinished_lines(root, period, people, kind, names, now):
-    """Cells of the 未完成名单: one line per unfinished item of each person (items read live for these people)."""
-    items = queries.unfinished_items(root, period, [row[0].id for row in people], kind)
+def _item_text(item, now):
+    """One unfinished item as a reminder names it: 考试“3月测试”：未参考（截止2026-03-31 18:00）."""
+    marks = "“”" if item.kind == "exam" else "《》"
+    deadline = f"（截止{item.deadline}）" if item.deadline else ""
+    return f"{item.kind_label}{marks[0]}{item.title}{marks[1]}：{item.status(now)}{deadline}"
+
+
+def _unfinished_people(root, period, people, kind, names, now):
+    """One line per person: (row, cells, item texts). Items are read live for these people."""
+    ids = [row[0].id for row in people]
+    items = queries.unfinished_items(root, period, ids, kind)
+    reminded = notice_services.counts_by_user(ids, kind=REMINDER_KIND, topic=period.key)
     for row in people:
         user, unit = row[0], row[1]
-        found = items.get(user.id) or []
-        base = [names.get(unit.id, unit.name), user.name, user.title, user.phone]
-        if not found:
-            yield row, base + ["—", "（数据更新后已完成）", "", "已完成"]
-        for item in found:
-            yield row, base + [item.kind_label, item.title, item.deadline, item.status(now)]
+        texts = [_item_text(item, now) for item in items.get(user.id) or []]
+        cells = [names.get(unit.id, unit.name), user.name, user.title, user.phone, len(texts),
+                 "；".join(texts) or "（数据更新后已完成）", reminded.get(user.id, 0)]
+        yield row, cells, texts
+
+
+def _unfinished_batches(root, period, stmt, kind, now, size=500):
+    """Every person of the 未完成名单 a batch at a time (bounded memory for a county's list)."""
+    names, batch = queries.subtree_names(root), []
+    for row in db.session.execute(stmt.execution_options(yield_per=size)):
+        batch.append(row)
+        if len(batch) == size:
+            yield list(_unfinished_people(root, period, batch, kind, names, now))
+            batch = []
+    if batch:
+        yield list(_unfinished_people(root, period, batch, kind, names, now))
+
+
+def _reminder_body(user, period, texts, site):
+    lines = "\n".join(f"{i}. {text}" for i, text in enumerate(texts, 1))
+    return (f"{user.name}同志：您在{period.label}还有{len(texts)}项学法任务未完成：\n{lines}\n"
+            f"请在截止前登录 {site} 完成。")
+
+
+def _sms_text(user, period, texts, site):
+    """One SMS: short, no line breaks, the items named."""
+    return (f"{user.name}同志，您{period.label}尚有{len(texts)}项学法任务未完成：{'；'.join(texts)}。"
+            f"请尽快登录{site}完成。")
+
+
+def _unfinished_args():
+    period = _period_arg()
+    kind = request.values.get("kind", "")
+    if kind not in queries.UNFINISHED_KINDS:
+        kind = ""
+    search = (request.values.get("q") or "").strip()[:50]
+    return period, kind, search
 
 
 @reports_bp.route("/units/<int:unit_id>/unfinished")
 @leaders_required
 def unfinished(unit_id):
     root = get_unit_or_404(current_user, unit_id)
-    period = _period_arg()
-    kind = request.args.get("kind", "")
-    if kind not in queries.UNFINISHED_KINDS:
-        kind = ""
-    search = (request.args.get("q") or "").strip()[:50]
+    period, kind, search = _unfinished_args()
     stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
     now = utcnow()
     if _wants_xlsx():
@@ -385,32 +457,71 @@ def unfinished(unit_id):
         db.session.commit()
 
         def rows():
-            names, batch = queries.subtree_names(root), []
-            for row in db.session.execute(stmt.execution_options(yield_per=500)):
-                batch.append(row)
-                if len(batch) == 500:
-                    yield from _flush_unfinished(root, period, batch, kind, names, now)
-                    batch = []
-            yield from _flush_unfinished(root, period, batch, kind, names, now)
+            for batch in _unfinished_batches(root, period, stmt, kind, now):
+                for _, cells, _ in batch:
+                    yield cells
 
         return xlsx_download([
-            SheetSpec("未完成名单", UNFINISHED_HEADER, rows(), [30, 10, 16, 14, 10, 36, 16, 20],
-                      f"{unit_full_name(root)} {period.label} 未完成名单")], f"{root.name}-{period.key}-未完成名单.xlsx")
+            SheetSpec("未完成名单", UNFINISHED_HEADER, rows(), [30, 10, 16, 14, 10, 80, 10],
+                      f"{unit_full_name(root)} {period.label} 未完成名单（每人一行）")],
+            f"{root.name}-{period.key}-未完成名单.xlsx")
     known = rollup.total(root, period).incomplete if not search and not kind else None
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known)
     names = queries.unit_names(r[1] for r in page.items)
-    lines = list(_unfinished_lines(root, period, page.items, kind, names, now))
+    lines = list(_unfinished_people(root, period, page.items, kind, names, now))
     return render_template("reports/unfinished.html", **_common_context(root), period=period, page=page,
                            lines=lines, kind=kind, kinds=queries.UNFINISHED_KINDS, search=search,
-                           updated_at=rollup.freshness(period.year),
+                           updated_at=rollup.freshness(period.year), button=ButtonForm(),
                            periods=period_choices(_today()), period_kinds=PERIOD_KINDS)
 
 
-def _flush_unfinished(root, period, batch, kind, names, now):
-    if not batch:
-        return
-    for _, cells in _unfinished_lines(root, period, batch, kind, names, now):
-        yield cells
+@reports_bp.route("/units/<int:unit_id>/unfinished/remind", methods=["POST"])
+@leaders_required
+def remind(unit_id):
+    """一键提醒: an in-app 督办提醒 to everyone on the list (all pages, as filtered), counted and audited."""
+    root = get_unit_or_404(current_user, unit_id)
+    period, kind, search = _unfinished_args()
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
+    site, now = public_base(), utcnow()
+    messages = [(row[0].id, _reminder_body(row[0], period, texts, site))
+                for batch in _unfinished_batches(root, period, stmt, kind, now) for row, _, texts in batch if texts]
+    count = notice_services.send(current_user, messages, kind=REMINDER_KIND, topic=period.key,
+                                 title=f"{period.label}学法任务督办提醒",
+                                 scope_label=f"{unit_full_name(root)} {period.label} 未完成名单", target=root)
+    db.session.commit()
+    flash(f"已向 {count} 人发送督办提醒，他们登录后在首页和“消息”中可以看到。" if count else "名单中没有需要提醒的人员。",
+          "success")
+    return redirect(url_for("reports.unfinished", unit_id=root.id, period=period.key, kind=kind or None,
+                            q=search or None))
+
+
+@reports_bp.route("/units/<int:unit_id>/unfinished/sms.xlsx")
+@leaders_required
+def sms_list(unit_id):
+    """短信名单 for the township's own SMS tool: name, phone and a ready text; people without a phone apart."""
+    root = get_unit_or_404(current_user, unit_id)
+    period, kind, search = _unfinished_args()
+    stmt = queries.unfinished_stmt(root, period, kind=kind, search=search)
+    site, now = public_base(), utcnow()
+    with_phone, without = [], []
+    for batch in _unfinished_batches(root, period, stmt, kind, now):
+        for row, cells, texts in batch:
+            if not texts:
+                continue
+            user = row[0]
+            if user.phone:
+                with_phone.append([user.name, user.phone, _sms_text(user, period, texts, site), cells[0]])
+            else:
+                without.append([cells[0], user.name, user.login])
+    services.record_export(current_user, "督办短信名单", root, f"{period.label}，{len(with_phone)} 人")
+    db.session.commit()
+    return xlsx_download([
+        SheetSpec("短信名单", ["姓名", "手机号", "短信内容", "单位"], with_phone, [10, 14, 100, 30],
+                  f"{unit_full_name(root)} {period.label} 督办短信名单"),
+        SheetSpec("无手机号", ["单位", "姓名", "登录名"], without, [30, 10, 14]),
+    ], f"{root.name}-{period.key}-督办短信名单.xlsx")
 
 
 # ================================================================ 学习档案
@@ -501,8 +612,33 @@ def shufa_sheet(user_id):
         services.record_export(current_user, f"述法学法情况（{person.name}）", person.unit, str(year))
         db.session.commit()
         return xlsx_download(_sheet_specs(sheet), f"{person.name}-{year}-述法学法情况.xlsx")
+    form = ShufaTextForm(text=sheet.paragraph)
     return render_template("reports/shufa_sheet.html", **_common_context(root), sheet=sheet, year=year,
-                           years=list(range(_today().year, _today().year - 5, -1)), now=utcnow())
+                           years=list(range(_today().year, _today().year - 5, -1)), now=utcnow(), form=form)
+
+
+@reports_bp.route("/shufa/<int:user_id>/text", methods=["POST"])
+@leaders_required
+def shufa_text(user_id):
+    """Keep the leader's wording of the paragraph (or go back to the generated one); exports then use it."""
+    person = _shufa_person(user_id)
+    root = _unit_arg()
+    if not person.unit.is_within(root):
+        abort(404)
+    year = _year_arg()
+    form = ShufaTextForm()
+    if form.validate_on_submit():
+        sheet = shufa.sheet_for(root, person, year)
+        text = "" if form.restore.data else form.text.data
+        try:
+            kept = services.save_shufa_text(current_user, person, year, text, sheet.generated_paragraph)
+        except ServiceError as error:
+            db.session.rollback()
+            flash("；".join(error.messages), "error")
+        else:
+            db.session.commit()
+            flash("学法情况已保存，导出时使用修改后的文字。" if kept else "已恢复为系统生成的学法情况。", "success")
+    return redirect(url_for("reports.shufa_sheet", user_id=person.id, year=year, unit=root.id) + "#shufa-paragraph")
 
 
 def _sheet_specs(sheet):

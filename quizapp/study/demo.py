@@ -73,5 +73,6 @@ def _lectures(township_name: str, today: date) -> int:
             "location": f"{township_name}政府会议室", "public_count": 20 + 5 * (month % 4), "notes": ""})
         ids = db.session.scalars(people.order_by(User.id)).all()
         offline.add_attendees(None, session, ids[month % 3::2] if len(ids) > 3 else ids)
+        offline.confirm_session(None, session, today)
         created += 1
     return created

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..accounts.models import Unit, User
-from ..common.clock import utcnow
+from ..common.clock import to_local, utcnow
 from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 
@@ -415,6 +415,15 @@ class OfflineSession(db.Model):
 
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User | None] = relationship()
+    # Attendance earns 学时 only once an organiser confirms it, on or after the day held: a session planned
+    # for next week credits nothing yet. Who confirmed is in the audit log (offline.confirm).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def status(self, today: date | None = None) -> str:
+        """已确认 (hours credited), 待确认 (held, attendance not yet confirmed) or 已安排 (still to come)."""
+        if self.confirmed_at is not None:
+            return "已确认"
+        return "已安排" if self.held_on > (today or to_local(utcnow()).date()) else "待确认"
 
     def __repr__(self):
         return f"<OfflineSession {self.id} {self.kind} {self.held_on}>"

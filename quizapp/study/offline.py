@@ -1,8 +1,10 @@
 """Offline sessions (线下学法活动): recording them, their attendees, and the study time attendance earns.
 
-Attendance credits ``minutes`` of study (source 'offline') to each cadre
-present, in the month the session was held, in the same transaction as the
-change; editing or deleting a session moves or takes back those credits.
+Once an organiser confirms attendance, on or after the day held, it credits
+``minutes`` of study (source 'offline') to each cadre present, in the month the
+session was held; until then a session is 已安排 (or 待确认) and credits nothing.
+Changes to a confirmed session move or take back those credits in the same
+transaction.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit, User
 from ..accounts.scope import subtree_unit_ids, unit_visible, users_in_scope
 from ..audit.services import diff, record
+from ..common.clock import format_date_cn, to_local, utcnow
 from ..common.errors import ServiceError
 from ..common.text import is_single_line, single_line_message
 from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, normalise_header, read_workbook
@@ -127,6 +130,28 @@ def _credit(session_id, held_on, minutes, category, sign, user_ids=None):
     add_credits_for(attendee_ids(session_id, user_ids), "offline", category, sign * minutes * 60, held_on)
 
 
+def local_today() -> date:
+    return to_local(utcnow()).date()
+
+
+def confirm_session(actor, session: OfflineSession, today: date | None = None):
+    """Confirm the attendance recorded for a session already held: its attendees are credited now."""
+    if not can_manage(actor, session):
+        raise ServiceError("您无权确认该活动。")
+    today = today or local_today()
+    if session.confirmed_at is not None:
+        raise ServiceError("该活动的参加情况已经确认。")
+    if session.held_on > today:
+        raise ServiceError(f"活动定于{format_date_cn(session.held_on)}举行，举行后才能确认参加情况、计入学时。")
+    session.confirmed_at = utcnow()
+    _credit(session.id, session.held_on, session.minutes, session.category, +1)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(attendee_ids(session.id).subquery()))
+    record(actor, "offline.confirm", "offline_session", session.id, f"{session.kind}：{session.topic}",
+           summary=f"确认参加人员 {count} 人，计入学时")
+    db.session.flush()
+    return count
+
+
 def create_session(actor, values: dict) -> OfflineSession:
     problems = _problems(actor, values)
     if problems:
@@ -145,9 +170,11 @@ def update_session(actor, session: OfflineSession, values: dict):
     if problems:
         raise ServiceError(problems)
     clean = _clean(values)
+    if session.confirmed_at is not None and clean["held_on"] > local_today():
+        raise ServiceError([("held_on", "该活动已确认参加情况并计入学时，日期不能改到今天以后。")])
     before = {key: getattr(session, key) for key in FIELDS}
     credit_keys = ("held_on", "minutes", "category")
-    if any(before[key] != clean[key] for key in credit_keys):
+    if session.confirmed_at is not None and any(before[key] != clean[key] for key in credit_keys):
         # Take back what attendance earned under the old date/length/category, then credit the new.
         _credit(session.id, before["held_on"], before["minutes"], before["category"], -1)
         _credit(session.id, clean["held_on"], clean["minutes"], clean["category"], +1)
@@ -161,10 +188,12 @@ def update_session(actor, session: OfflineSession, values: dict):
 def delete_session(actor, session: OfflineSession):
     if not can_manage(actor, session):
         raise ServiceError("您无权删除该活动。")
-    _credit(session.id, session.held_on, session.minutes, session.category, -1)
+    if session.confirmed_at is not None:
+        _credit(session.id, session.held_on, session.minutes, session.category, -1)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(attendee_ids(session.id).subquery()))
     record(actor, "offline.delete", "offline_session", session.id, f"{session.kind}：{session.topic}",
-           summary=f"{session.held_on.isoformat()}，参加 {count} 人，学时已相应扣回")
+           summary=f"{session.held_on.isoformat()}，参加 {count} 人"
+           + ("，学时已相应扣回" if session.confirmed_at is not None else "（未确认，未计学时）"))
     db.session.execute(sa.delete(OfflineAttendance).where(OfflineAttendance.session_id == session.id))
     db.session.delete(session)
     db.session.flush()
@@ -192,7 +221,8 @@ def add_attendees(actor, session: OfflineSession, user_ids, via="manual") -> int
         return 0
     db.session.execute(sa.insert(OfflineAttendance), [
         {"session_id": session.id, "user_id": uid, "added_via": via} for uid in new_ids])
-    _credit(session.id, session.held_on, session.minutes, session.category, +1, new_ids)
+    if session.confirmed_at is not None:
+        _credit(session.id, session.held_on, session.minutes, session.category, +1, new_ids)
     record(actor, "offline.attendance", "offline_session", session.id, f"{session.kind}：{session.topic}",
            summary=f"添加参加人员 {len(new_ids)} 人" + ("（签到表导入）" if via == "import" else ""))
     db.session.flush()
@@ -212,11 +242,12 @@ def remove_attendees(actor, session: OfflineSession, user_ids) -> int:
     present = db.session.scalars(attendee_ids(session.id, user_ids)).all()
     if not present:
         return 0
-    _credit(session.id, session.held_on, session.minutes, session.category, -1, present)
+    if session.confirmed_at is not None:
+        _credit(session.id, session.held_on, session.minutes, session.category, -1, present)
     db.session.execute(sa.delete(OfflineAttendance).where(OfflineAttendance.session_id == session.id,
                                                           OfflineAttendance.user_id.in_(present)))
     record(actor, "offline.attendance", "offline_session", session.id, f"{session.kind}：{session.topic}",
-           summary=f"移除参加人员 {len(present)} 人，学时已相应扣回")
+           summary=f"移除参加人员 {len(present)} 人" + ("，学时已相应扣回" if session.confirmed_at is not None else ""))
     db.session.flush()
     return len(present)
 

@@ -55,7 +55,7 @@ def test_good_xlsx_under_a_title_row_imports_everything(tree):
     li = db.session.scalar(sa.select(User).where(User.login == "GM0102"))
     assert zhang.category == "village" and zhang.must_change_password and zhang.unit_id == tree["v1"].id
     assert li.role == "leader" and li.shufa and li.rank == "fuke"
-    assert len(created) == 2 and all(len(p) == 10 for _, p in created)
+    assert len(created) == 2 and all(len(p) == 9 for _, p in created)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])

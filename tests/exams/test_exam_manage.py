@@ -169,23 +169,31 @@ def test_edit_page_locks_after_start(client, make_exam, f, tree, clock):
 
 
 def test_my_exams_groups(client, make_exam, f, tree, clock):
-    """Does 我的考试 sort exams into 进行中, 待参加, 已完成 and 已结束 with windows and attempts left?"""
+    """Does 我的考试 sort exams into 进行中, 待参加, 未通过（可补考）, 已通过 and 未参加, with windows, attempts
+    and days left?"""
     make_exam(title="待考的")
     make_exam(title="下周的", open_at=START + timedelta(days=7), close_at=START + timedelta(days=9))
     make_exam(title="错过的", open_at=START - timedelta(days=9), close_at=START - timedelta(days=2))
     going = make_exam(title="正在考的")
-    finished = make_exam(title="考完的", attempts_allowed=2)
+    failed = make_exam(title="没考过的", attempts_allowed=2)
+    passed = make_exam(title="考过的", pass_mark=0)
     cadre = f.user("gb1", tree["v1"])
     sitting.start_attempt(going, cadre)
-    attempt, _ = sitting.start_attempt(finished, cadre)
-    db.session.commit()
-    sitting.submit_attempt(attempt)
-    db.session.commit()
+    for exam in (failed, passed):
+        attempt, _ = sitting.start_attempt(exam, cadre)
+        db.session.commit()
+        sitting.submit_attempt(attempt)
+        db.session.commit()
     client.login("gb1")
     page = client.get("/exams/").get_data(as_text=True)
     sections = {state: page.split(f'id="{state}"')[1].split("</section>")[0]
-                for state in ("in_progress", "pending", "done", "ended")}
+                for state in ("in_progress", "pending", "retry", "passed", "absent")}
     assert "正在考的" in sections["in_progress"] and "继续答题" in sections["in_progress"]
     assert "待考的" in sections["pending"] and "下周的" in sections["pending"] and "考试将于" in sections["pending"]
-    assert "考完的" in sections["done"] and "再考一次" in sections["done"] and "剩余 1 次" in sections["done"]
-    assert "错过的" in sections["ended"]
+    assert "还剩 2 天" in sections["pending"]
+    assert "没考过的" in sections["retry"] and "再考一次" in sections["retry"] and "剩余 1 次" in sections["retry"]
+    assert "还剩 2 天" in sections["retry"] and "未通过（可补考）" in sections["retry"]
+    assert "考过的" in sections["passed"] and "没考过的" not in sections["passed"]
+    assert "错过的" in sections["absent"] and "未参加" in sections["absent"]
+
+

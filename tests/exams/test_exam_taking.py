@@ -228,7 +228,7 @@ def test_close_overdue_is_idempotent(runner, make_exam, f, tree, clock, app):
 
 def test_my_exams_shows_overdue_attempt_as_collecting_until_the_sweep(client, runner, make_exam, f, tree, clock):
     """After the deadline, does 我的考试 show the attempt as being collected (not closing it itself), and as
-    已完成 once the cron sweep has collected it?"""
+    未通过 (its one attempt used, nothing answered) once the cron sweep has collected it?"""
     exam = make_exam(time_limit=30)
     cadre = f.user("gb1", tree["v1"])
     client.login("gb1")
@@ -240,7 +240,7 @@ def test_my_exams_shows_overdue_attempt_as_collecting_until_the_sweep(client, ru
     runner.invoke(args=["exams", "close-overdue"])
     page = client.get("/exams/").get_data(as_text=True)
     assert only_attempt(exam, cadre).status == "submitted"
-    assert "已完成" in page.split('id="done"')[1]
+    assert exam.title in page.split('id="failed"')[1].split("</section>")[0]
 
 
 def test_double_submit_gives_one_submission(client, make_exam, f, tree, clock):

@@ -122,5 +122,6 @@ class World:
             "kind": kind, "topic": topic, "category": category, "held_on": held_on, "minutes": minutes,
             "unit_id": unit.id, "speaker": "", "location": "", "public_count": public, "notes": ""})
         offline_services.add_attendees(self.admin, session, [u.id for u in attendees])
+        offline_services.confirm_session(self.admin, session)
         db.session.commit()
         return session

@@ -123,7 +123,7 @@ def test_rankings(client, tree, data):
     html = client.get(f"/reports/units/{tree['county'].id}/rankings?period=2026-03&metric=pass_rate").get_data(
         as_text=True)
     units = _cells(html, "unit-ranking")[1:]
-    assert [(r[0], r[1]) for r in units] == [("1", "示范县/乙乡"), ("2", "示范县/甲乡")]
+    assert [(r[0], r[1]) for r in units] == [("第1", "示范县/乙乡"), ("第2", "示范县/甲乡")]
     people = _cells(html, "people-ranking")[1:]
     assert [r[0] for r in people] == ["1", "2", "3", "4", "5", "6"]
     assert people[0][1] == "钱五"
@@ -134,18 +134,63 @@ def test_rankings(client, tree, data):
 
 
 def test_unfinished_list(client, tree, data):
-    """Who has not finished what, with unit and phone: failed, absent, and the required material."""
+    """One row per person naming what is unfinished (failed, absent, the required material), with phone."""
     client.login("plead")
     html = client.get(f"/reports/units/{tree['county'].id}/unfinished?period=2026-03").get_data(as_text=True)
     rows = _cells(html, "unfinished-table")[1:]
-    lines = {(r[1][:2], r[4]): r[6] for r in rows}
-    assert lines[("李二", "3月学法测试")] == "不合格（50分）"
-    assert lines[("王三", "3月学法测试")] == "未参考"
-    assert lines[("张一", "习近平法治思想学习纲要")].startswith("未")
-    assert "13900000003" in html
-    assert 'id="unfinished-people">7<' in html  # nobody has read the required material
+    by_name = {r[1][:2]: r for r in rows}
+    assert len(rows) == len(by_name) == 7  # nobody has read the required material: seven people, one row each
+    assert "考试“3月学法测试”：不合格（50分）" in by_name["李二"][3]
+    assert "考试“3月学法测试”：未参考" in by_name["王三"][3] and "13900000003" in by_name["王三"][2]
+    assert "必修资料《习近平法治思想学习纲要》：未" in by_name["张一"][3]
+    assert by_name["张一"][4] == "0次"
+    assert 'id="unfinished-people">7<' in html
     only_exams = client.get(f"/reports/units/{tree['county'].id}/unfinished?period=2026-03&kind=exam")
     assert 'id="unfinished-people">2<' in only_exams.get_data(as_text=True)
+
+
+def test_one_click_reminder_reaches_home_and_messages(client, make_client, tree, data):
+    """Does 一键提醒 send each person on the list a notice naming their items, shown on 首页 and 消息 until read,
+    counted on the list and audited once?"""
+    client.login("plead")
+    url = f"/reports/units/{tree['county'].id}/unfinished"
+    response = client.post(f"{url}/remind", {"period": "2026-03", "kind": "exam"})
+    assert response.status_code == 302
+    cadre = make_client()
+    cadre.login("pb")  # 李二, failed the exam
+    home = cadre.get("/").get_data(as_text=True)
+    assert 'id="home-notices"' in home and "2026年3月学法任务督办提醒" in home and "不合格（50分）" in home
+    page = cadre.get("/messages/").get_data(as_text=True)
+    assert "1 条未读" in page
+    notice_id = int(re.search(r'id="notice-(\d+)"', page).group(1))
+    cadre.post(f"/messages/{notice_id}")
+    assert "条未读" not in cadre.get("/messages/").get_data(as_text=True)
+    assert 'id="home-notices"' not in cadre.get("/").get_data(as_text=True)
+    other = make_client()
+    other.login("pa")  # 张一 passed the exam: not reminded about exams
+    assert "督办提醒" not in other.get("/messages/").get_data(as_text=True)
+    assert other.post(f"/messages/{notice_id}").status_code == 404  # not theirs
+    rows = _cells(client.get(f"{url}?period=2026-03&kind=exam").get_data(as_text=True), "unfinished-table")[1:]
+    assert {r[4] for r in rows} == {"1次"}
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notices.send")).all()
+    assert len(entries) == 1 and "发送 2 人" in entries[0].summary
+
+
+def test_sms_list_has_name_phone_and_text(client, tree, data):
+    """Does the 短信名单 give name, phone and a ready text per person, people without a phone apart, audited?"""
+    import io
+
+    import openpyxl
+
+    client.login("plead")
+    response = client.get(f"/reports/units/{tree['county'].id}/unfinished/sms.xlsx?period=2026-03&kind=exam")
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    rows = [[c.value for c in row] for row in book["短信名单"].iter_rows(min_row=3)]
+    assert [r[:2] for r in rows] == [["李二", "13900000002"], ["王三", "13900000003"]]
+    assert rows[1][2].startswith("王三同志，您2026年3月尚有1项学法任务未完成：考试“3月学法测试”：未参考")
+    assert "\n" not in rows[1][2]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.summary.like("%督办短信名单%"))) == 1
 
 
 def test_settings_change_what_cadres_see(client, make_client, tree, data):
@@ -262,3 +307,43 @@ def test_people_count_includes_those_outside_the_period(client, tree, world):
     assert "共 2 条" in html
     searched = client.get(f"/reports/units/{tree['v1'].id}/people?period=2026-03&q=后来").get_data(as_text=True)
     assert "共 1 条" in searched
+
+
+def test_month_in_progress_is_not_compared_with_a_finished_one(client, tree, data, world):
+    """Early/mid-month, does the dashboard say 进行中 with days left, show last month beside it, and draw no red
+    deltas; once the month has ended, are the changes back?"""
+    client.login("plead")
+    html = client.get("/reports/?period=2026-03").get_data(as_text=True)  # the clock is at 28 March
+    assert 'id="in-progress"' in html and "还剩 3 天" in html and "已过 28/31 天" in html
+    assert 'id="last-complete"' in html and "2026年2月（已结束）" in html
+    assert "个百分点" not in html and "change down" not in html and "change up" not in html
+    assert "不与2026年2月比较增减" in html
+    world.clock.set(at(2026, 4, 2))
+    html = client.get("/reports/?period=2026-03").get_data(as_text=True)
+    assert 'id="in-progress"' not in html and 'id="last-complete"' not in html
+    assert "与2026年2月比较。" in html
+
+
+def test_ties_share_a_place_and_all_tied_is_no_ranking():
+    """Are tied units 并列第N, and is no ranking shown at all when every unit has the same figure?"""
+    from types import SimpleNamespace
+
+    from quizapp.reports.views import place_labels
+
+    a, b, c = (SimpleNamespace(name=n) for n in "abc")
+    rows, undecided = place_labels([(1, a, None), (1, b, None), (3, c, None)])
+    assert [label for label, _, _ in rows] == ["并列第1", "并列第1", "第3"] and not undecided
+    rows, undecided = place_labels([(1, a, None), (1, b, None), (1, c, None)])
+    assert undecided and [label for label, _, _ in rows] == ["—", "—", "—"]
+    rows, undecided = place_labels([(1, a, None), (None, b, None)])
+    assert [label for label, _, _ in rows] == ["第1", "—"] and not undecided
+
+
+def test_rankings_page_says_when_nothing_distinguishes_units(client, tree, data):
+    """When every township is at the same 完成率 (nobody has finished the required material), is no rank shown?"""
+    client.login("plead")
+    html = client.get(f"/reports/units/{tree['county'].id}/rankings?period=2026-03&metric=completion_rate"
+                      ).get_data(as_text=True)
+    units = _cells(html, "unit-ranking")[1:]
+    assert len(units) == 2 and [r[0] for r in units] == ["—", "—"]
+    assert 'id="no-ranking"' in html and "各单位的完成率相同，暂不排名" in html

@@ -76,6 +76,26 @@ def test_paragraph_for_gaps(world, tree, year):
     assert "完成必修学习资料0项（共1项）" in other
 
 
+def test_paragraph_names_what_is_missing_without_praise(world, tree, year):
+    """Does a partly completed year drop the praise and name the failed, missed and unread items?"""
+    rollup.refresh(2026)
+    deputy = shufa.sheet_for(tree["county"], year["deputy"], 2026).paragraph
+    assert deputy.startswith("李副乡长同志2026年度参加学法学习") and "认真落实" not in deputy
+    assert "“4月测试”未合格" in deputy and "尚未完成《宪法学习读本》" in deputy
+    other = shufa.sheet_for(tree["county"], year["other"], 2026).paragraph
+    assert "认真落实" not in other and "未参加“4月测试”" in other
+
+
+def test_paragraph_never_praises_over_zeros(world, tree, year):
+    """Does a 述法对象 with no hours, no material and no exam get a plain statement, not 认真落实…学法0学时?"""
+    idle = world.person("pidle", tree["jia"], name="扎西多吉", shufa=True, category="leading")
+    rollup.refresh(2026)
+    text = shufa.sheet_for(tree["county"], idle, 2026).paragraph
+    assert "认真落实" not in text and "全年累计学法0学时" not in text
+    assert text == ("扎西多吉同志2026年度在本系统尚无学法记录，学时为0（年度目标40学时），必修学习资料《宪法学习读本》未完成，"
+                    "应参加的2次年度必考学法考试（“3月测试”、“4月测试”）均未参加。")
+
+
 def test_rank_among_shufa_of_the_chosen_scope(world, tree, year):
     """Ranked among the 述法对象 of 甲乡 only (head 85, deputy 75), the deputy is second of two."""
     rollup.refresh(2026)
@@ -114,6 +134,48 @@ def test_person_xlsx(client, tree, year):
     assert overview["学法情况（可直接粘贴）"].startswith("王乡长同志2026年度")
     exams = [[c.value for c in row] for row in book["考试"].iter_rows(min_row=2)]
     assert exams[0][2:7] == ["3月测试", "2026-03", 90, "优秀", "合格"]
+
+
+def test_leader_edit_is_kept_exported_and_audited(client, tree, year, world):
+    """Is a leader's wording kept for the page and both exports, audited, and can it go back to the generated one?"""
+    import sqlalchemy as sa
+
+    from quizapp.audit.models import AuditEntry
+    from quizapp.extensions import db
+
+    client.login("admin01")
+    url = f"/reports/shufa/{year['head'].id}/text?year=2026&unit={tree['county'].id}"
+    own = "王乡长同志2026年度带头学法，全年累计学法42学时，两次考试全部合格。"
+    assert client.post(url, {"text": own, "save": "保存修改"}).status_code == 302
+    html = client.get(f"/reports/shufa/{year['head'].id}?year=2026").get_data(as_text=True)
+    assert f'id="shufa-paragraph">{own}<' in html and "导出Excel使用修改后的文字" in html
+    response = client.get(f"/reports/shufa/{year['head'].id}?year=2026&format=xlsx")
+    overview = {row[0].value: row[1].value for row in
+                openpyxl.load_workbook(io.BytesIO(response.get_data()))["学法情况"].iter_rows(min_row=3)}
+    assert overview["学法情况（可直接粘贴）"] == own
+    batch = openpyxl.load_workbook(io.BytesIO(client.get("/reports/shufa/export?year=2026").get_data()))
+    assert own in [row[-1].value for row in batch["述法对象汇总"].iter_rows()]
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reports.shufa_text"))
+    assert entry.changes["学法情况"][1] == own and entry.changes["学法情况"][0].startswith("王乡长同志2026年度认真落实")
+
+    client.post(url, {"text": own, "restore": "恢复系统生成"})
+    html = client.get(f"/reports/shufa/{year['head'].id}?year=2026").get_data(as_text=True)
+    assert 'id="shufa-paragraph">王乡长同志2026年度认真落实' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "reports.shufa_text")) == 2
+
+
+def test_edit_refused_outside_scope_and_for_cadres(client, make_client, tree, year, world, f):
+    """Can neither a cadre nor a leader of another township change a paragraph?"""
+    f.user("yi_leader", tree["yi"], role="leader")
+    f.user("gb9", tree["jia"])
+    client.login("gb9")
+    url = f"/reports/shufa/{year['head'].id}/text?year=2026"
+    assert client.post(url, {"text": "改", "save": "保存修改"}).status_code in (403, 404)
+    other = make_client()
+    other.login("yi_leader")
+    assert other.post(url, {"text": "改", "save": "保存修改"}).status_code == 404
+    assert shufa.sheet_for(tree["county"], year["head"], 2026).edited is None
 
 
 def test_batch_has_everyone_in_scope_once(client, tree, year, world):

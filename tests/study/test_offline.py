@@ -29,7 +29,9 @@ def _values(unit, **changes):
 
 @pytest.fixture
 def lecture(people, tree):
+    """A 法治讲堂 held on 15 March, its attendance confirmed: attendees added now are credited at once."""
     session = offline.create_session(people["organiser"], _values(tree["jia"]))
+    offline.confirm_session(people["organiser"], session)
     db.session.commit()
     return session
 
@@ -243,3 +245,63 @@ def test_signin_sheet_formula_cell_is_a_row_error(people, lecture):
     assert [r["user"].login for r in plan.matched] == ["gb02"]
     assert {(p.row, p.column) for p in plan.problems} == {(3, "姓名"), (3, "登录名")}
     assert any("单元格 B3 是公式" in p.message for p in plan.problems)
+
+
+def test_future_session_credits_nothing_until_held_and_confirmed(people, tree, client, clock):
+    """Does a session dated three days ahead show as 已安排 and credit nothing; once held, does 确认 credit it?"""
+    from datetime import timedelta
+
+    from quizapp.audit.models import AuditEntry
+    from quizapp.study.offline import local_today
+
+    ahead = local_today() + timedelta(days=3)
+    session = offline.create_session(people["organiser"], _values(tree["jia"], held_on=ahead, minutes=90))
+    offline.add_attendees(people["organiser"], session, [people["cadre"].id])
+    db.session.commit()
+    assert _credits() == {}
+    client.login("zz01")
+    page = client.get(f"/offline/{session.id}").get_data(as_text=True)
+    assert 'id="offline-status">已安排<' in page and "确认参加情况，计入学时" not in page
+    assert "已安排" in client.get(f"/offline/?year={ahead.year}").get_data(as_text=True)
+    with pytest.raises(offline.ServiceError, match="举行后才能确认"):
+        offline.confirm_session(people["organiser"], session)
+    assert client.post(f"/offline/{session.id}/confirm").status_code == 302
+    assert _credits() == {}
+
+    clock.advance(days=3)
+    page = client.get(f"/offline/{session.id}").get_data(as_text=True)
+    assert 'id="offline-status">待确认<' in page and "确认参加情况，计入学时" in page
+    client.post(f"/offline/{session.id}/confirm")
+    assert _credits() == {(people["cadre"].id, ahead.year, ahead.month, "宪法"): 5400}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "offline.confirm")) == 1
+    db.session.refresh(session)
+    with pytest.raises(offline.ServiceError, match="已经确认"):
+        offline.confirm_session(people["organiser"], session)
+
+
+def test_confirmed_session_cannot_move_into_the_future(people, lecture):
+    """Is a confirmed session's date refused when moved past today (its hours were earned)?"""
+    from datetime import timedelta
+
+    from quizapp.study.offline import local_today
+
+    offline.add_attendees(people["organiser"], lecture, [people["cadre"].id])
+    with pytest.raises(offline.ServiceError):
+        offline.update_session(people["organiser"], lecture,
+                               _values(lecture.unit, held_on=local_today() + timedelta(days=1)))
+    assert _credits() == {(people["cadre"].id, 2026, 3, "宪法"): 5400}
+
+
+def test_cadre_sees_planned_session_without_hours(people, tree, client):
+    """Does a cadre's 我的学习 show a planned session as 已安排 with no 学时 counted?"""
+    from datetime import timedelta
+
+    from quizapp.study.offline import local_today
+
+    session = offline.create_session(people["organiser"], _values(tree["jia"], held_on=local_today() + timedelta(days=3)))
+    offline.add_attendees(people["organiser"], session, [people["cadre"].id])
+    db.session.commit()
+    client.login(people["cadre"].login)
+    page = client.get("/study/me").get_data(as_text=True)
+    assert "已安排，未计学时" in page

@@ -1,6 +1,8 @@
 """People: list, filter, export, create, edit, deactivate, reset passwords and bulk import (blueprint ``users``)."""
+from urllib.parse import quote
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...audit.services import record
@@ -8,10 +10,12 @@ from ...common import uploads
 from ...common.auth import MANAGERS, READERS, ROLES, roles_required
 from ...common.errors import ServiceError, put_on_form
 from ...common.forms import ButtonForm
+from ...common.urls import public_base
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
 from .. import importer, services, throttle
-from ..forms import ImportApplyForm, ImportForm, SetActiveForm, UserForm
+from .. import slips as slips_module
+from ..forms import ImportApplyForm, ImportForm, SetActiveForm, SlipsForm, UserForm
 from ..models import CATEGORIES, RANKS, Unit, User
 from ..scope import get_unit_or_404, get_user_or_404, users_in_scope
 
@@ -95,7 +99,8 @@ def create():
             put_on_form(form, error)
         else:
             db.session.commit()
-            return render_template("users/password_issued.html", person=person, password=temp, created=True)
+            return render_template("users/password_issued.html", person=person, password=temp, created=True,
+                                   slips=SlipsForm.for_issued([(person, temp)]))
     return render_template("users/form.html", form=form, title="新建人员")
 
 
@@ -169,7 +174,8 @@ def reset_password(user_id):
         abort(400)
     temp = services.reset_password(current_user, person)
     db.session.commit()
-    return render_template("users/password_issued.html", person=person, password=temp, created=False)
+    return render_template("users/password_issued.html", person=person, password=temp, created=False,
+                           slips=SlipsForm.for_issued([(person, temp)]))
 
 
 @users_bp.route("/template.xlsx")
@@ -217,4 +223,31 @@ def import_apply():
         return redirect(url_for("users.import_upload"))
     uploads.discard(staged)
     db.session.commit()
-    return render_template("users/import_done.html", created=created, filename=staged.filename)
+    return render_template("users/import_done.html", created=created, filename=staged.filename,
+                           slips=SlipsForm.for_issued(created))
+
+
+@users_bp.route("/slips", methods=["POST"])
+@roles_required(*MANAGERS)
+def slips():
+    """账号通知单 (PDF or .xlsx) for accounts just created or reset: only people in scope who must still change
+    the password they were given; the download is audited."""
+    form = SlipsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    pairs = dict(form.pairs())
+    people = db.session.scalars(users_in_scope(current_user).where(
+        User.id.in_(list(pairs)), User.must_change_password.is_(True))).all() if pairs else []
+    issued = [slips_module.Slip(p.name, services.unit_full_name(p.unit), p.login, pairs[p.id])
+              for p in sorted(people, key=lambda p: (p.unit.path, p.login))]
+    if not issued:
+        abort(404)
+    record(current_user, "user.slips", "unit", current_user.unit_id, current_user.unit.name,
+           summary=f"下载账号通知单 {len(issued)} 人（{'Excel' if form.xlsx.data else 'PDF'}）")
+    db.session.commit()
+    site = public_base()
+    if form.xlsx.data:
+        return xlsx_download(slips_module.workbook(issued, site), "账号通知单.xlsx")
+    data = slips_module.pdf_bytes(issued, site, issuer=services.unit_full_name(current_user.unit))
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('账号通知单.pdf')}", "Cache-Control": "no-store"})

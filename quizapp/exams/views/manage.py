@@ -15,15 +15,15 @@ from ...accounts.services import unit_choices
 from ...bank.models import Bank, Question
 from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from ...bank.units import RULE_KINDS
-from ...common.auth import MANAGERS
+from ...common.auth import MANAGERS, roles_required
 from ...common.clock import local_to_utc, to_local, utcnow
 from ...common.errors import ServiceError, put_on_form
 from ...common.forms import ButtonForm
 from ...common.spreadsheets import write_xlsx, xlsx_download
 from ...common.templating import register_nav
 from ...extensions import db
-from .. import access, grading, papers, queries, setup
-from ..forms import (ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExamForm, OverrideForm, RuleForm,
+from .. import access, certificates, grading, papers, queries, setup
+from ..forms import (CertificateSettingsForm, ExamForm, FixedQuestionsForm, KeyCorrectionForm, LockedExamForm, OverrideForm, RuleForm,
                      TemplateForm, VariantForm)
 from ..models import (COUNTING, MULTI_SCORING, PAPER_MODES, Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion,
                       PaperRule, PaperVariant)
@@ -33,7 +33,8 @@ from .lookups import managed_exam, manager_required
 
 manage_bp = Blueprint("exam_admin", __name__, url_prefix="/manage/exams")
 
-register_nav("exam_admin.index", "考试管理", MANAGERS, order=60)
+register_nav("exam_admin.index", "考试管理", MANAGERS, order=60, group="管理")
+register_nav("exam_admin.certificate_settings", "证书设置", ("admin",), order=64, group="管理")
 
 
 # ---------------------------------------------------------------- exams
@@ -593,3 +594,26 @@ def correct_key(exam_id):
     label = qtype.answer_label(key, question.options or [])
     flash(f"已更正本场考试该题答案为 {label} 并重新评分：{changed} 份答卷成绩有变化。", "success")
     return redirect(url_for("exam_admin.stats", exam_id=exam.id))
+
+
+@manage_bp.route("/certificate-settings", methods=["GET", "POST"])
+@roles_required("admin")
+def certificate_settings():
+    """发证单位 and 印章 on every certificate (page, print and PDF)."""
+    setting = certificates.certificate_setting()
+    form = CertificateSettingsForm()
+    if request.method == "GET":
+        form.issuer_name.data = setting.issuer_name if setting else ""
+    if form.validate_on_submit():
+        upload = form.seal.data.read() if form.seal.data else None
+        try:
+            certificates.update_certificate_setting(current_user, issuer=form.issuer_name.data, seal=upload,
+                                                    remove_seal=form.remove_seal.data)
+        except ServiceError as error:
+            db.session.rollback()
+            put_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("证书设置已保存。", "success")
+            return redirect(url_for("exam_admin.certificate_settings"))
+    return render_template("exams/certificate_settings.html", form=form, setting=setting)

@@ -4,9 +4,11 @@ submitting, the result page and the yearly certificate.
 Reads never write: an attempt whose time is up but that is not yet collected is shown as
 "时间已到，系统正在收卷" (with a button that collects it), and is collected by the next write.
 """
+from urllib.parse import quote
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from ...bank.qtypes import LETTERS, TYPE_LABELS
 from ...bank.units import RULE_KINDS
@@ -15,6 +17,8 @@ from ...common.auth import LEARNERS
 from ...common.clock import to_local, utcnow
 from ...common.errors import ServiceError
 from ...common.forms import ButtonForm
+from ...common.pdf import qr_svg_data_uri
+from ...common.urls import public_url
 from ...common.templating import register_nav
 from ...extensions import db
 from .. import certificates, grading, queries, sitting
@@ -26,8 +30,8 @@ from .lookups import exam_for_examinee, examinee_required, mark_browser, own_att
 
 exams_bp = Blueprint("exams", __name__, url_prefix="/exams")
 
-register_nav("exams.index", "在线考试", LEARNERS, order=30)
-register_nav("exams.results", "成绩查询", LEARNERS, order=31)
+register_nav("exams.index", "在线考试", LEARNERS, order=30, group="考试")
+register_nav("exams.results", "成绩查询", LEARNERS, order=31, group="考试")
 
 
 @exams_bp.app_template_filter("score")
@@ -49,7 +53,7 @@ def _page_size():
 def index():
     now = utcnow()
     grouped = queries.my_exams(current_user, now)
-    return render_template("exams/index.html", grouped=grouped, now=now)
+    return render_template("exams/index.html", grouped=grouped, sections=queries.SECTION_LABELS, now=now)
 
 
 @exams_bp.route("/results")
@@ -248,6 +252,29 @@ def certificate(year):
     issued = certificates.find_certificate(current_user, year)
     if issued is None:
         return render_template("exams/certificate_pending.html", status=status, year=year, form=form)
-    verify_url = url_for("verify.show", code=issued.code, _external=True)
+    verify_url = public_url("verify.show", code=issued.code)
     return render_template("exams/certificate.html", certificate=issued, verify_url=verify_url, form=form,
-                           outdated=status.needs_issue(issued))
+                           outdated=status.needs_issue(issued), qr=qr_svg_data_uri(verify_url),
+                           issuer=certificates.issuer_name(issued), has_seal=certificates.seal_png() is not None)
+
+
+@exams_bp.route("/certificates/<int:year>.pdf")
+@examinee_required
+def certificate_pdf(year):
+    """The issued certificate as an A4 PDF (issuing unit, seal, QR code to the public verify page)."""
+    issued = certificates.find_certificate(current_user, year)
+    if issued is None:
+        abort(404)
+    data = certificates.certificate_pdf(issued, public_url("verify.show", code=issued.code))
+    name = quote(f"{issued.year}年度学法考试合格证书-{issued.name}.pdf")
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "Cache-Control": "no-store"})
+
+
+@exams_bp.route("/certificates/seal.png")
+@login_required
+def certificate_seal():
+    seal = certificates.seal_png()
+    if seal is None:
+        abort(404)
+    return Response(seal, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})

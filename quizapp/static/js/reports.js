@@ -79,9 +79,6 @@
   }
 
   function wireButtons() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
-      button.addEventListener("click", function () { window.print(); });
-    });
     Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (select) {
       select.addEventListener("change", function () {
         if (select.form) { select.form.submit(); }

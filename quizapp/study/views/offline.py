@@ -52,6 +52,7 @@ def index():
                        per_page=page_size(), error_out=False)
     this = current_year()
     return render_template("offline/index.html", page=page, totals=service.totals(stmt), filters=filters,
+                           today=service.local_today(),
                            counts=service.attendee_counts([s.id for s in page.items]), kinds=OFFLINE_KINDS,
                            units=unit_choices(current_user), years=list(range(this, this - 6, -1)))
 
@@ -108,7 +109,26 @@ def show(session_id):
     session = _session_or_404(session_id)
     people = service.attendees(session)
     return render_template("offline/show.html", activity=session, people=people, full_name=unit_full_name,
-                           can_manage=service.can_manage(current_user, session), button=ButtonForm())
+                           can_manage=service.can_manage(current_user, session), button=ButtonForm(),
+                           status=session.status(service.local_today()))
+
+
+@offline_bp.route("/<int:session_id>/confirm", methods=["POST"])
+@roles_required(*MANAGERS)
+def confirm(session_id):
+    """确认参加情况: once held, the attendees recorded are credited their 学时."""
+    session = _session_or_404(session_id, manage=True)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        count = service.confirm_session(current_user, session)
+    except ServiceError as error:
+        db.session.rollback()
+        flash("；".join(error.messages), "error")
+    else:
+        db.session.commit()
+        flash(f"已确认参加情况，{count} 人计入学时。", "success")
+    return redirect(url_for("offline.show", session_id=session.id))
 
 
 @offline_bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
@@ -124,7 +144,8 @@ def edit(session_id):
             put_on_form(form, error)
         else:
             db.session.commit()
-            flash("活动已保存，参加人员的学时已按新的日期和时长重新计算。", "success")
+            flash("活动已保存，参加人员的学时已按新的日期和时长重新计算。" if session.confirmed_at else "活动已保存。",
+                  "success")
             return redirect(url_for("offline.show", session_id=session.id))
     return render_template("offline/form.html", form=form, title="修改线下学法活动", activity=session)
 

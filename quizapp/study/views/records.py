@@ -94,7 +94,8 @@ def people():
     sessions = dict(db.session.execute(
         sa.select(OfflineAttendance.user_id, sa.func.count())
         .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
-        .where(OfflineAttendance.user_id.in_(ids), OfflineSession.held_on >= date(year, 1, 1),
+        .where(OfflineAttendance.user_id.in_(ids), OfflineSession.confirmed_at.is_not(None),
+               OfflineSession.held_on >= date(year, 1, 1),
                OfflineSession.held_on <= date(year, 12, 31))
         .group_by(OfflineAttendance.user_id)).all()) if ids else {}
     return render_template("study/people.html", page=page, totals=totals, completed=completed, sessions=sessions,
