@@ -66,6 +66,7 @@ def register_blueprints(app):
     from .accounts.views.users import users_bp
     from .audit.views import audit_bp
     from .bank.views import bank_bp
+    from .engage.views import engage_bp
     from .exams.views.api import api_bp as exam_api_bp
     from .exams.views.manage import manage_bp as exam_manage_bp
     from .exams.views.taking import exams_bp
@@ -76,7 +77,8 @@ def register_blueprints(app):
     from .study.views import all_blueprints as study_blueprints
 
     for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
-                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp):
+                      exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp,
+                      engage_bp):
         app.register_blueprint(blueprint)
 
 

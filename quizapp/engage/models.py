@@ -1,0 +1,109 @@
+"""Review cards of the spaced-repetition scheduler, the day's 每日一练 sets, and 以案释法 cases."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Unit
+from ..bank.models import Question
+from ..common.clock import utcnow
+from ..common.types import UTCDateTime
+from ..extensions import db
+from ..practice.models import PracticeSession
+from ..study.models import Material
+
+
+class ReviewCard(db.Model):
+    """When a person should see a question again, as the FSRS scheduler decided after their last answer.
+
+    The columns are FSRS's card fields (state 1 learning, 2 review, 3 relearning), so the scheduler's
+    state can be rebuilt without parsing JSON and the due questions found with an index.
+    """
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "question_id", name="uq_review_cards_user_question"),
+        sa.CheckConstraint("state IN (1, 2, 3)", name="state_valid"),
+        sa.Index("ix_review_cards_user_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    state: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviews: Mapped[int] = mapped_column(default=0, server_default="0")
+    lapses: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    question: Mapped[Question] = relationship()
+
+    def __repr__(self):
+        return f"<ReviewCard user={self.user_id} q={self.question_id} due={self.due:%Y-%m-%d}>"
+
+
+class DailySet(db.Model):
+    """One person's 每日一练 of one local day: the practice session that holds its questions and answers.
+
+    One row per person and day (a unique constraint), so two tabs starting the day at once get the same set.
+    """
+
+    __tablename__ = "daily_sets"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "day", name="uq_daily_sets_user_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(sa.Date)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("practice_sessions.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    session: Mapped[PracticeSession] = relationship()
+
+    def __repr__(self):
+        return f"<DailySet user={self.user_id} {self.day} session={self.session_id}>"
+
+    @property
+    def done(self):
+        """Every question of the day answered (a set ended early does not count toward the streak)."""
+        return self.session.position >= self.session.total
+
+
+class Case(db.Model):
+    """A 以案释法 case: 案情, the question it raises, the analysis and the articles that decide it.
+
+    Shipped cases come from question_bank/cases/*.md (``source_file`` set, ``unit_id`` NULL); organisers add
+    their own for their unit. ``material_id`` is the study material (category 典型案例) that lets a case be
+    assigned as 必学 through the study module's requirements.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    laws: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    facts: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    issue: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    analysis: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    basis: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The 案例分析 groups that test the case, as written in the file ("caoyuan.csv#CY-02; …").
+    question_refs: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    question_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    source_file: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    material_id: Mapped[int | None] = mapped_column(sa.ForeignKey("materials.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    material: Mapped[Material | None] = relationship()
+
+    def __repr__(self):
+        return f"<Case {self.id} {self.title}>"
