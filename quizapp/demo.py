@@ -128,6 +128,9 @@ def load_demo():
     from .exams.demo import load_demo as load_exam_demo
 
     study.update(load_exam_demo(TOWNSHIP))
+    from .engage.cases import default_cases_dir, load_case_files
+
+    study["cases_loaded"] = len(load_case_files(default_cases_dir()).created)
     return {"accounts_created": created, "questions_added": questions_added, **study}
 
 

@@ -147,6 +147,15 @@ def choose_questions(user: User, now: datetime, size: int = DAILY_SIZE) -> list[
 
 # ---------------------------------------------------------------- the day's set
 
+def new_practice_session(user: User, ids: list[int], label: str, filters: dict, now: datetime) -> PracticeSession:
+    """A practice session over exactly these questions, answered through practice's own pages or ours."""
+    session = PracticeSession(user_id=user.id, kind="practice", filters=filters, label=label, question_ids=ids,
+                              total=len(ids), position=0, correct_count=0, started_at=now, last_activity_at=now)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
 def todays_set(user: User, now: datetime | None = None) -> DailySet | None:
     now = now or utcnow()
     return db.session.scalar(sa.select(DailySet).where(DailySet.user_id == user.id,
@@ -169,11 +178,7 @@ def start_today(user: User) -> DailySet | None:
     day = local_day(now)
     try:
         with db.session.begin_nested():
-            session = PracticeSession(user_id=user.id, kind="practice", filters={"daily": day.isoformat()},
-                                      label=f"{LABEL} {day.isoformat()}", question_ids=ids, total=len(ids),
-                                      position=0, correct_count=0, started_at=now, last_activity_at=now)
-            db.session.add(session)
-            db.session.flush()
+            session = new_practice_session(user, ids, f"{LABEL} {day.isoformat()}", {"daily": day.isoformat()}, now)
             daily = DailySet(user_id=user.id, day=day, session_id=session.id, created_at=now)
             db.session.add(daily)
             db.session.flush()
