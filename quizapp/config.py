@@ -70,6 +70,8 @@ def from_environment(instance_path):
         "PAGE_SIZE": 20,
         "REPORTS_SNAPSHOT_MAX_AGE": int(os.environ.get("REPORTS_SNAPSHOT_MAX_AGE", "600")),
         "REPORTS_SYNC_REBUILD_MS": int(os.environ.get("REPORTS_SYNC_REBUILD_MS", "3000")),
+        # 法律明白人 wanted per administrative village (the national standard: at least three).
+        "LEGAL_AIDES_PER_VILLAGE": int(os.environ.get("LEGAL_AIDES_PER_VILLAGE", "3")),
     }
 
 

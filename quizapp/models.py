@@ -10,4 +10,4 @@ from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, M
                            MaterialCategory, MaterialFile, MaterialRequirement, OfflineAttendance, OfflineSession,
                            StudyCredit, StudyProgress, StudySession, StudyTarget)
 from .reports.models import PersonStat, Refresh, ReportSetting, UnitStat  # noqa: F401
-from .engage.models import Case, DailySet, ReviewCard  # noqa: F401
+from .engage.models import Case, DailySet, LegalAideCertificate, ReviewCard  # noqa: F401

@@ -107,3 +107,23 @@ class Case(db.Model):
 
     def __repr__(self):
         return f"<Case {self.id} {self.title}>"
+
+
+class LegalAideCertificate(db.Model):
+    """The 法律明白人 certificate a person of that 人员类别 receives on completing the learning path.
+
+    One per person; name and unit are copied at issue so the printed certificate never changes afterwards.
+    """
+
+    __tablename__ = "legal_aide_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    unit_name: Mapped[str] = mapped_column(sa.String(500))
+    exam_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exams.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self):
+        return f"<LegalAideCertificate {self.code} user={self.user_id}>"

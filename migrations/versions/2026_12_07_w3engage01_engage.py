@@ -1,8 +1,8 @@
-"""engage: review cards (FSRS), daily sets of 每日一练, 以案释法 cases
+"""engage: review cards (FSRS), daily sets of 每日一练, 以案释法 cases, 法律明白人 certificates
 
 Revision ID: w3engage01
 Revises: 0006
-Create Date: 2026-12-07 05:06:58.804811
+Create Date: 2026-12-07 05:14:40.859290
 
 """
 from alembic import op
@@ -56,6 +56,20 @@ def upgrade():
     sa.UniqueConstraint('session_id', name=op.f('uq_daily_sets_session_id')),
     sa.UniqueConstraint('user_id', 'day', name='uq_daily_sets_user_day')
     )
+    op.create_table('legal_aide_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('unit_name', sa.String(length=500), nullable=False),
+    sa.Column('exam_id', sa.Integer(), nullable=True),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['exam_id'], ['exams.id'], name=op.f('fk_legal_aide_certificates_exam_id_exams'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_legal_aide_certificates_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_legal_aide_certificates')),
+    sa.UniqueConstraint('code', name=op.f('uq_legal_aide_certificates_code')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_legal_aide_certificates_user_id'))
+    )
     op.create_table('review_cards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -87,6 +101,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_review_cards_question_id'))
 
     op.drop_table('review_cards')
+    op.drop_table('legal_aide_certificates')
     op.drop_table('daily_sets')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_unit_id'))
