@@ -10,4 +10,5 @@ from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, M
                            MaterialCategory, MaterialFile, MaterialRequirement, OfflineAttendance, OfflineSession,
                            StudyCredit, StudyProgress, StudySession, StudyTarget)
 from .reports.models import PersonStat, Refresh, ReportSetting, UnitStat  # noqa: F401
-from .engage.models import Case, DailySet, LegalAideCertificate, ReviewCard  # noqa: F401
+from .engage.models import (Case, Contest, ContestAnswer, ContestPlayer, DailySet,  # noqa: F401
+                            LegalAideCertificate, ReviewCard)

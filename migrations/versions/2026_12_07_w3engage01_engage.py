@@ -1,8 +1,8 @@
-"""engage: review cards (FSRS), daily sets of 每日一练, 以案释法 cases, 法律明白人 certificates
+"""engage: review cards (FSRS), daily sets of 每日一练, 以案释法 cases, 法律明白人 certificates, 知识竞赛
 
 Revision ID: w3engage01
 Revises: 0006
-Create Date: 2026-12-07 05:14:40.859290
+Create Date: 2026-12-07 05:21:09.560195
 
 """
 from alembic import op
@@ -44,6 +44,37 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('contests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=True),
+    sa.Column('join_code', sa.String(length=8), nullable=False),
+    sa.Column('question_ids', sa.JSON(), nullable=False),
+    sa.Column('seconds', sa.Integer(), server_default='20', nullable=False),
+    sa.Column('status', sa.String(length=10), server_default='draft', nullable=False),
+    sa.Column('phase', sa.String(length=10), server_default='lobby', nullable=False),
+    sa.Column('current', sa.Integer(), server_default='-1', nullable=False),
+    sa.Column('question_started_at', sa.DateTime(), nullable=True),
+    sa.Column('question_ends_at', sa.DateTime(), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('offline_session_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("phase IN ('lobby', 'question', 'reveal')", name=op.f('ck_contests_phase_valid')),
+    sa.CheckConstraint("status IN ('draft', 'running', 'finished')", name=op.f('ck_contests_status_valid')),
+    sa.CheckConstraint('seconds BETWEEN 5 AND 300', name=op.f('ck_contests_seconds_in_range')),
+    sa.ForeignKeyConstraint(['bank_id'], ['banks.id'], name=op.f('fk_contests_bank_id_banks'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_contests_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['offline_session_id'], ['offline_sessions.id'], name=op.f('fk_contests_offline_session_id_offline_sessions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_contests_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contests')),
+    sa.UniqueConstraint('join_code', name=op.f('uq_contests_join_code'))
+    )
+    with op.batch_alter_table('contests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contests_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('daily_sets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -70,6 +101,40 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_legal_aide_certificates_code')),
     sa.UniqueConstraint('user_id', name=op.f('uq_legal_aide_certificates_user_id'))
     )
+    op.create_table('contest_players',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('joined_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_players_contest_id_contests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_contest_players_unit_id_units')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contest_players_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_players')),
+    sa.UniqueConstraint('contest_id', 'user_id', name='uq_contest_players_contest_user')
+    )
+    with op.batch_alter_table('contest_players', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contest_players_user_id'), ['user_id'], unique=False)
+
+    op.create_table('contest_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contest_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=True),
+    sa.Column('response', sa.String(length=8), nullable=False),
+    sa.Column('correct', sa.Boolean(), nullable=False),
+    sa.Column('elapsed_ms', sa.Integer(), nullable=False),
+    sa.Column('answered_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_answers_contest_id_contests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_contest_answers_question_id_questions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contest_answers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_answers')),
+    sa.UniqueConstraint('contest_id', 'user_id', 'position', name='uq_contest_answers_contest_user_position')
+    )
+    with op.batch_alter_table('contest_answers', schema=None) as batch_op:
+        batch_op.create_index('ix_contest_answers_contest_position', ['contest_id', 'position'], unique=False)
+
     op.create_table('review_cards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -101,8 +166,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_review_cards_question_id'))
 
     op.drop_table('review_cards')
+    with op.batch_alter_table('contest_answers', schema=None) as batch_op:
+        batch_op.drop_index('ix_contest_answers_contest_position')
+
+    op.drop_table('contest_answers')
+    with op.batch_alter_table('contest_players', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contest_players_user_id'))
+
+    op.drop_table('contest_players')
     op.drop_table('legal_aide_certificates')
     op.drop_table('daily_sets')
+    with op.batch_alter_table('contests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contests_unit_id'))
+
+    op.drop_table('contests')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_unit_id'))
 

@@ -1,6 +1,8 @@
-"""The organiser's 以案释法 case form. Checks live in the service (engage.cases.case_problems), in Chinese."""
+"""Forms of the 以案释法 cases and the 知识竞赛. Checks live in the services, with Chinese messages."""
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+
+from .contest import SECONDS_CHOICES
 
 
 class CaseForm(FlaskForm):
@@ -13,3 +15,24 @@ class CaseForm(FlaskForm):
     basis = TextAreaField("法律依据", description="每条一行，须含法条链接，并用自己的话概括条文")
     question_ids = StringField("案例分析题编号", description="题库中题目的编号，以空格或逗号分隔；可留空")
     submit = SubmitField("保存")
+
+
+class ContestForm(FlaskForm):
+    title = StringField("竞赛名称")
+    bank_id = SelectField("题库", choices=[], validate_choice=False)
+    count = SelectField("题数", choices=[(str(n), f"{n} 道") for n in (5, 10, 15, 20, 30)], default="20",
+                        validate_choice=False)
+    seconds = SelectField("每题限时", choices=[(str(n), f"{n} 秒") for n in SECONDS_CHOICES], default="20",
+                          validate_choice=False)
+    submit = SubmitField("创建竞赛")
+
+
+class JoinForm(FlaskForm):
+    code = StringField("竞赛码", description="大屏幕上的 6 位数字")
+    submit = SubmitField("加入竞赛")
+
+
+class StepForm(FlaskForm):
+    """下一题 / 提前结束本题 / 结束竞赛: ``expected`` is the question the organiser saw, so a double click acts once."""
+
+    expected = HiddenField()

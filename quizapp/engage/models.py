@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Unit
 from ..bank.models import Question
 from ..common.clock import utcnow
-from ..common.types import UTCDateTime
+from ..common.types import UTCDateTime, check_in
 from ..extensions import db
 from ..practice.models import PracticeSession
 from ..study.models import Material
@@ -127,3 +127,94 @@ class LegalAideCertificate(db.Model):
 
     def __repr__(self):
         return f"<LegalAideCertificate {self.code} user={self.user_id}>"
+
+
+CONTEST_STATUSES = {"draft": "未开始", "running": "进行中", "finished": "已结束"}
+CONTEST_PHASES = {"lobby": "等待加入", "question": "答题中", "reveal": "公布答案"}
+
+
+class Contest(db.Model):
+    """A live 知识竞赛 for a 法治讲堂: questions drawn from a bank, stepped by the organiser on the projector.
+
+    The server holds the whole state (which question, when its countdown ends, what was answered), so a
+    reloaded projector or phone picks up exactly where the contest is.
+    """
+
+    __tablename__ = "contests"
+    __table_args__ = (
+        check_in("status", CONTEST_STATUSES),
+        check_in("phase", CONTEST_PHASES),
+        sa.CheckConstraint("seconds BETWEEN 5 AND 300", name="seconds_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    bank_id: Mapped[int | None] = mapped_column(sa.ForeignKey("banks.id", ondelete="SET NULL"))
+    join_code: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    question_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    seconds: Mapped[int] = mapped_column(default=20, server_default="20")
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft", server_default="draft")
+    phase: Mapped[str] = mapped_column(sa.String(10), default="lobby", server_default="lobby")
+    # 0-based position of the question on screen; -1 before the first.
+    current: Mapped[int] = mapped_column(default=-1, server_default="-1")
+    question_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    question_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offline_session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offline_sessions.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self):
+        return f"<Contest {self.id} {self.title} {self.status} q={self.current}>"
+
+    @property
+    def status_label(self):
+        return CONTEST_STATUSES.get(self.status, self.status)
+
+    @property
+    def total(self):
+        return len(self.question_ids or [])
+
+
+class ContestPlayer(db.Model):
+    """A person who joined a contest (their attendance), with their unit when they joined."""
+
+    __tablename__ = "contest_players"
+    __table_args__ = (sa.UniqueConstraint("contest_id", "user_id", name="uq_contest_players_contest_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contests.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self):
+        return f"<ContestPlayer contest={self.contest_id} user={self.user_id}>"
+
+
+class ContestAnswer(db.Model):
+    """One person's one answer to one question of a contest: stored once (a unique constraint), never changed."""
+
+    __tablename__ = "contest_answers"
+    __table_args__ = (
+        sa.UniqueConstraint("contest_id", "user_id", "position", name="uq_contest_answers_contest_user_position"),
+        sa.Index("ix_contest_answers_contest_position", "contest_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contests.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questions.id", ondelete="SET NULL"))
+    response: Mapped[str] = mapped_column(sa.String(8))
+    correct: Mapped[bool]
+    # Milliseconds from the question's start to the answer: ties on correct answers go to the faster.
+    elapsed_ms: Mapped[int]
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self):
+        return f"<ContestAnswer contest={self.contest_id} user={self.user_id} #{self.position}>"
