@@ -168,14 +168,14 @@ def is_player(user: User, contest: Contest) -> bool:
 
 def answer(user: User, contest: Contest, position: int, response, now: datetime) -> tuple[ContestAnswer, bool]:
     """Store the person's answer to the question on screen, once; returns (answer, newly stored)."""
-    existing = my_answer(user, contest, position)
-    if existing is not None:
-        return existing, False
-    if not is_player(user, contest):
-        raise ServiceError("请先输入竞赛码加入竞赛。")
     if (contest.status != "running" or position != contest.current or contest.phase != "question"
             or contest.question_ends_at is None or now > contest.question_ends_at + GRACE):
+        existing = my_answer(user, contest, position)  # a retry of an answer stored in time
+        if existing is not None:
+            return existing, False
         raise ServiceError("本题作答时间已过。")
+    if not is_player(user, contest):
+        raise ServiceError("请先输入竞赛码加入竞赛。")
     question = db.session.get(Question, contest.question_ids[position])
     if question is None:
         raise ServiceError("该题已不存在。")
