@@ -55,8 +55,8 @@
           var bar = el("span", "bar"), fill = el("span", "fill");
           fill.style.width = (total ? Math.round(100 * n / total) : 0) + "%";
           bar.appendChild(fill);
+          li.insertBefore(el("span", "count", n + " 人"), li.firstChild);
           li.appendChild(bar);
-          li.appendChild(el("span", "count", n + " 人"));
         }
         options.appendChild(li);
       });
