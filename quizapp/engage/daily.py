@@ -20,7 +20,7 @@ from ..accounts.models import User
 from ..bank.models import Question
 from ..common.clock import UTC, local_zone, to_local, utcnow
 from ..exams.access import exams_for_user_stmt
-from ..exams.models import Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion, PaperVariant
+from ..exams.models import Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion, PaperRule, PaperVariant
 from ..extensions import db
 from ..practice import services as practice
 from ..practice.models import MistakeEntry, PracticeAnswer, PracticeSession
@@ -85,16 +85,22 @@ _TITLE = re.compile(r"《([^》]+)》")
 
 
 def preferred_laws(user: User) -> list[str]:
-    """Laws (as questions cite them, in book-title marks) of the materials meant for the person's 人员类别.
+    """Laws (as questions cite them, in book-title marks) meant for the person's 人员类别 and 职级.
 
-    Materials carry their audience categories and their sources; that is the data there is about which
-    laws matter to whom, so questions on those laws come first among the unseen ones. A leading cadre's
-    职级 has no law list of its own in the data yet.
+    Two kinds of data say which laws matter to whom: the sources of published materials whose audience is
+    the person's category, and the law rules of exam papers made for their category or rank (a 领导干部
+    paper's rule "5 题 from 《宪法》"). Questions on those laws come first among the unseen ones.
     """
     sources = db.session.scalars(
         sa.select(Material.sources).join(MaterialCategory, MaterialCategory.material_id == Material.id)
         .where(MaterialCategory.category == user.category, Material.published.is_(True))).all()
     titles = {title.strip() for text in sources for title in _TITLE.findall(text or "")}
+    rules = db.session.execute(
+        sa.select(PaperVariant.match_categories, PaperVariant.match_ranks, PaperRule.law_name)
+        .join(PaperRule, PaperRule.variant_id == PaperVariant.id).where(PaperRule.law_name != "")).all()
+    for categories, ranks, law in rules:
+        if user.category in (categories or []) or user.rank in (ranks or []):
+            titles.add(law.strip().removeprefix("《").removesuffix("》"))
     return sorted(f"《{title}》" for title in titles if title)
 
 

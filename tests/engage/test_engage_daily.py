@@ -142,6 +142,28 @@ def test_questions_of_the_persons_laws_come_first(f, cadre, cadre_client, clock,
     assert set(start(cadre_client).session.question_ids) == mine
 
 
+def test_laws_of_papers_made_for_the_persons_rank_come_first(f, tree, clock):
+    """Does a leading cadre get the laws of exam papers matched to their 职级 as preferred laws, and a
+    cadre of another rank not?"""
+    from quizapp.exams.models import PaperRule, PaperVariant
+
+    organiser = f.user("org_rank", tree["jia"], role="organiser")
+    bank = f.bank()
+    f.questions(3, bank=bank)
+    exam = f.exam(organiser, owner=tree["jia"], audience=[tree["jia"]], bank=bank, rules=(("single", 3),),
+                  points={"single": 20, "multiple": 20, "judge": 20}, publish=False)
+    variant = PaperVariant(exam_id=exam.id, name="领导干部卷", position=1, match_ranks=["zhengke"],
+                           points={"single": 20})
+    db.session.add(variant)
+    db.session.flush()
+    db.session.add(PaperRule(variant_id=variant.id, qtype="single", count=1, law_name="《信访工作条例》"))
+    db.session.commit()
+    leader = f.user("gb_rank", tree["v1"], rank="zhengke")
+    other = f.user("gb_rank2", tree["v1"], rank="fuke")
+    assert daily.preferred_laws(leader) == ["《信访工作条例》"]
+    assert daily.preferred_laws(other) == []
+
+
 # ---------------------------------------------------------------- exams stay out
 
 def test_never_a_question_of_an_open_or_unreleased_exam(f, cadre, cadre_client, clock, tree):
