@@ -123,12 +123,35 @@ def sync_mistakes(user: User):
         record_review(user, question_id, False, wrong_at)
 
 
+def one_per_group(candidates: list[tuple[int, str]], size: int) -> list[int]:
+    """The first ``size`` ids of (id, variant group) pairs in order, at most one per non-empty group."""
+    chosen, groups = [], set()
+    for question_id, group in candidates:
+        if group:
+            if group in groups:
+                continue
+            groups.add(group)
+        chosen.append(question_id)
+        if len(chosen) == size:
+            break
+    return chosen
+
+
+def _group_column():
+    """Questions testing the same fact share a 变式组 (``variant_group``) where the bank keeps one."""
+    return getattr(Question, "variant_group", None)
+
+
 def choose_questions(user: User, now: datetime, size: int = DAILY_SIZE) -> list[int]:
     """The day's question ids: due review cards (misses first come due), then unseen questions, the
-    person's laws first; never a question hidden by an exam, never one already answered today."""
+    person's laws first; never a question hidden by an exam, never one already answered today, at most one
+    of a 变式组, and no 案例分析 sub-question (it needs its case text, which 每日一练 does not show)."""
     today_start, tomorrow_start = day_bounds(local_day(now))
     hidden = question_ids_hidden_from(user.id, now)
     allowed = practice.practisable(user).where(Question.id.not_in(hidden))
+    case_column = getattr(Question, "case_id", None)
+    if case_column is not None:
+        allowed = allowed.where(case_column == "")
     due = list(db.session.scalars(
         sa.select(ReviewCard.question_id)
         .where(ReviewCard.user_id == user.id, ReviewCard.due < tomorrow_start,
@@ -145,10 +168,13 @@ def choose_questions(user: User, now: datetime, size: int = DAILY_SIZE) -> list[
     first = sa.case((Question.law_name.in_(laws), 0), else_=1) if laws else sa.literal(1)
     unseen = list(db.session.scalars(
         sa.select(Question.id).where(Question.id.in_(allowed), Question.id.not_in(seen))
-        .order_by(first, sa.func.random()).limit(size)))
+        .order_by(first, sa.func.random()).limit(size * 3)))  # spare ones for 变式组 that collide
     reviews = due[:max(REVIEW_SHARE, size - len(unseen))]
-    chosen = reviews + unseen[:size - len(reviews)]
-    return chosen[:size]
+    ordered = reviews + [i for i in unseen if i not in reviews] + [i for i in due if i not in reviews]
+    group = _group_column()
+    groups = dict(db.session.execute(sa.select(Question.id, group).where(Question.id.in_(ordered)))) \
+        if group is not None and ordered else {}
+    return one_per_group([(i, groups.get(i) or "") for i in ordered], size)
 
 
 # ---------------------------------------------------------------- the day's set

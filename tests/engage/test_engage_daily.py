@@ -47,6 +47,13 @@ def test_streak(days, today, expected):
     assert daily.streak(days, today) == expected
 
 
+def test_at_most_one_question_of_a_variant_group():
+    """Does the day's choice skip a second question of the same 变式组 and keep ungrouped ones?"""
+    pairs = [(1, "g1"), (2, "g1"), (3, ""), (4, ""), (5, "g2"), (6, "g2"), (7, "g3")]
+    assert daily.one_per_group(pairs, 5) == [1, 3, 4, 5, 7]
+    assert daily.one_per_group(pairs, 2) == [1, 3]
+
+
 # ---------------------------------------------------------------- the day's set
 
 def test_five_questions_once_a_day(f, cadre, cadre_client, clock):
