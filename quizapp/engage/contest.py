@@ -56,7 +56,7 @@ def create_contest(actor: User, *, title: str, bank_id, count, seconds, now: dat
     title = (title or "").strip()
     if not title or len(title) > 200:
         problems.append(("title", "请填写竞赛名称（不超过 200 个字符）。"))
-    bank = db.session.scalar(sa.select(Bank).where(Bank.id == bank_id, usable_bank_condition(actor))) \
+    bank = db.session.scalar(sa.select(Bank).where(Bank.id == int(bank_id), usable_bank_condition(actor))) \
         if str(bank_id or "").isdigit() else None
     if bank is None:
         problems.append(("bank_id", "请选择题库。"))
