@@ -15,7 +15,7 @@ from ..common.auth import LEARNERS, MANAGERS, roles_required
 from ..common.clock import utcnow
 from ..common.errors import ServiceError, put_on_form
 from ..common.templating import register_nav
-from ..extensions import db
+from ..extensions import db, limiter
 from ..practice.forms import AnswerForm
 from . import contest as contests
 from .forms import ContestForm, JoinForm, StepForm
@@ -150,7 +150,9 @@ def results(contest_id):
 
 @contests_bp.route("/join", methods=["POST"])
 @roles_required(*LEARNERS)
+@limiter.limit("20 per minute", key_func=lambda: f"contest-join:{current_user.id}")
 def join():
+    """Join by the six-digit code; throttled per person so codes cannot be tried one after another."""
     form = JoinForm()
     if form.validate_on_submit():
         try:

@@ -183,3 +183,13 @@ def test_organiser_creates_a_contest_from_the_form(setup, client):
     assert response.status_code == 302 and "/screen" in response.headers["Location"]
     assert "每题限时" in client.post("/contests/new", {"title": "", "bank_id": "", "count": "5",
                                                         "seconds": "15"}).get_data(as_text=True)
+
+
+def test_join_codes_cannot_be_tried_one_after_another(setup, tree, f, client):
+    """Are a person's join attempts throttled (20 a minute), so the six-digit codes cannot be enumerated?"""
+    f.user("ct_guess", tree["v1"])
+    client.login("ct_guess")
+    token = client.csrf_token()
+    wrong = [code for code in (f"{n:06d}" for n in range(22)) if code != setup["contest"].join_code][:21]
+    statuses = [client.post("/contests/join", {"code": code, "csrf_token": token}).status_code for code in wrong]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
