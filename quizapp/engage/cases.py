@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..accounts.scope import subtree_unit_ids, unit_visible
 from ..audit.services import record
-from ..bank.models import Bank, Question
+from ..bank.models import Bank, ImportRecord, Question
 from ..bank.qtypes import REGISTRY
 from ..bank.services import SHIPPED_BANK_NAMES
 from ..common.clock import utcnow
@@ -136,8 +136,9 @@ def minutes_for(case: CaseInput) -> int:
 def resolve_questions(refs: str) -> list[int]:
     """Active question ids of the 案例分析 groups named in ``refs`` ("caoyuan.csv#CY-02; …"), in order.
 
-    A group is found in the shipped bank of that file by its 案例编号 (the questions' ``case_id`` where the
-    bank keeps one, otherwise a tag equal to the code).
+    A group is found in the system bank that file was imported into (its import record, else the shipped
+    banks' name for the file) by its 案例编号: the questions' ``case_id`` where the bank keeps one, otherwise
+    a tag equal to the code.
     """
     ids = []
     for ref in (refs or "").replace("；", ";").split(";"):
@@ -146,9 +147,12 @@ def resolve_questions(refs: str) -> list[int]:
             continue
         stem, code = match.groups()
         column = getattr(Question, "case_id", None)
+        banks = sa.union(
+            sa.select(ImportRecord.bank_id).where(ImportRecord.filename == f"{stem}.csv"),
+            sa.select(Bank.id).where(Bank.name == SHIPPED_BANK_NAMES.get(stem, stem)))
         stmt = (sa.select(Question.id, Question.tags).join(Bank, Bank.id == Question.bank_id)
-                .where(Bank.unit_id.is_(None), Bank.name == SHIPPED_BANK_NAMES.get(stem, stem),
-                       Question.status == "active").order_by(Question.id))
+                .where(Bank.unit_id.is_(None), Bank.id.in_(banks), Question.status == "active")
+                .order_by(Question.id))
         if column is not None:
             ids += list(db.session.scalars(stmt.where(column == code).with_only_columns(Question.id)))
         else:

@@ -98,6 +98,19 @@ def test_loading_makes_a_case_with_its_material_and_questions_once(f, tmp_path, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
 
 
+def test_questions_are_found_in_the_bank_their_file_was_imported_into(f):
+    """Is a group found through the import record of its file when the bank's name is not the file's?"""
+    from quizapp.bank.models import ImportRecord
+
+    bank = f.bank("治安管理处罚法")
+    wanted = f.questions(2, bank=bank, tags=("ZA-01",))
+    f.question(f.bank("别的题库"), tags=("ZA-01",))
+    db.session.add(ImportRecord(bank_id=bank.id, filename="zhian_guanli_chufa.csv", sha256="0" * 64))
+    db.session.commit()
+    assert cases.resolve_questions("zhian_guanli_chufa.csv#ZA-01") == [q.id for q in wanted]
+    assert cases.resolve_questions("zhian_guanli_chufa.csv#ZA-02; nonsense") == []
+
+
 def test_a_changed_file_updates_the_case_in_place(f, tmp_path):
     """Does a new edition of a file update its case and material, keeping their ids?"""
     folder = write_case(tmp_path / "cases")
