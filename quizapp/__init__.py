@@ -85,6 +85,10 @@ def register_blueprints(app):
     from .accounts.views.users import users_bp
     from .audit.views import audit_bp
     from .bank.views import bank_bp
+    from .engage.case_views import cases_bp
+    from .engage.contest_views import contests_bp
+    from .engage.legal_aide_views import legal_aide_bp
+    from .engage.views import engage_bp
     from .exams.views.api import api_bp as exam_api_bp
     from .exams.views.manage import manage_bp as exam_manage_bp
     from .exams.views.taking import exams_bp
@@ -97,7 +101,7 @@ def register_blueprints(app):
 
     for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
                       exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp,
-                      notices_bp):
+                      notices_bp, engage_bp, cases_bp, legal_aide_bp, contests_bp):
         app.register_blueprint(blueprint)
 
 
@@ -105,12 +109,13 @@ def register_cli(app):
     from .accounts.cli import create_admin_command, users_cli
     from .bank.cli import bank_cli
     from .demo import demo_command
+    from .engage.cli import cases_cli
     from .exams.cli import exams_cli
     from .reports.cli import reports_cli
     from .study.cli import laws_cli, materials_cli
 
     for command in (users_cli, create_admin_command, demo_command, bank_cli, exams_cli, laws_cli, materials_cli,
-                    reports_cli):
+                    reports_cli, cases_cli):
         app.cli.add_command(command)
 
 

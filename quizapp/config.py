@@ -145,6 +145,8 @@ def from_environment(instance_path):
         "REQUEST_START_MAX_SKEW": float(os.environ.get("REQUEST_START_MAX_SKEW", "60")),
         # The address people type or scan (slips, certificate QR codes, reminders); empty: the request's host.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        # 法律明白人 wanted per administrative village (the national standard: at least three).
+        "LEGAL_AIDES_PER_VILLAGE": int(os.environ.get("LEGAL_AIDES_PER_VILLAGE", "3")),
     }
 
 

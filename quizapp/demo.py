@@ -128,6 +128,9 @@ def load_demo():
     from .exams.demo import load_demo as load_exam_demo
 
     study.update(load_exam_demo(TOWNSHIP))
+    from .engage.demo import load_demo as load_engage_demo
+
+    study.update(load_engage_demo(TOWNSHIP))
     return {"accounts_created": created, "questions_added": questions_added, **study}
 
 
@@ -141,6 +144,7 @@ def demo_command(force):
     db.session.commit()
     click.echo(f"演示数据已就绪（本次新建账号 {summary['accounts_created']} 个，内置题库新增试题 {summary['questions_added']} 道）。")
     click.echo(summary.get("exam", ""))
+    click.echo(summary.get("legal_aide", ""))
     for login, password, name, *_rest, role in DEMO_ACCOUNTS:
         click.echo(f"  {role:<10} 登录名 {login:<8} 密码 {password}  （{name}）")
     click.echo(f"  其他演示干部（GM001 起）密码均为 {DEMO_PASSWORD}")

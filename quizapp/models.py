@@ -12,3 +12,5 @@ from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, M
                            StudyCredit, StudyProgress, StudySession, StudyTarget)
 from .reports.models import PersonStat, Refresh, ReportSetting, ShufaText, UnitStat  # noqa: F401
 from .notices.models import Notice  # noqa: F401
+from .engage.models import (Case, Contest, ContestAnswer, ContestPlayer, DailySet,  # noqa: F401
+                            LegalAideCertificate, ReviewCard)
