@@ -137,8 +137,8 @@ def resolve_questions(refs: str) -> list[int]:
     """Active question ids of the 案例分析 groups named in ``refs`` ("caoyuan.csv#CY-02; …"), in order.
 
     A group is found in the system bank that file was imported into (its import record, else the shipped
-    banks' name for the file) by its 案例编号: the questions' ``case_id`` where the bank keeps one, otherwise
-    a tag equal to the code.
+    banks' name for the file) by its 案例编号: the questions' ``case_id``, or (for banks imported before 案例编号 existed) a tag
+    equal to the code.
     """
     ids = []
     for ref in (refs or "").replace("；", ";").split(";"):
@@ -146,17 +146,14 @@ def resolve_questions(refs: str) -> list[int]:
         if not match:
             continue
         stem, code = match.groups()
-        column = getattr(Question, "case_id", None)
         banks = sa.union(
             sa.select(ImportRecord.bank_id).where(ImportRecord.filename == f"{stem}.csv"),
             sa.select(Bank.id).where(Bank.name == SHIPPED_BANK_NAMES.get(stem, stem)))
         stmt = (sa.select(Question.id, Question.tags).join(Bank, Bank.id == Question.bank_id)
                 .where(Bank.unit_id.is_(None), Bank.id.in_(banks), Question.status == "active")
                 .order_by(Question.id))
-        if column is not None:
-            ids += list(db.session.scalars(stmt.where(column == code).with_only_columns(Question.id)))
-        else:
-            ids += [qid for qid, tags in db.session.execute(stmt) if code in (tags or [])]
+        found = list(db.session.scalars(stmt.where(Question.case_id == code).with_only_columns(Question.id)))
+        ids += found or [qid for qid, tags in db.session.execute(stmt) if code in (tags or [])]
     return list(dict.fromkeys(ids))
 
 

@@ -141,6 +141,8 @@ def finish(actor: User, contest: Contest, now: datetime) -> bool:
         "speaker": "", "location": "", "public_count": 0, "notes": f"知识竞赛（{contest.total} 题）自动记录的参加人员。"})
     players = db.session.scalars(sa.select(ContestPlayer.user_id).where(ContestPlayer.contest_id == contest.id))
     offline.add_attendees(actor, session, list(players))
+    # The contest itself is the attendance record of a session held today: confirmed at once, so 学时 count.
+    offline.confirm_session(actor, session, today=to_local(now).date())
     contest.offline_session_id = session.id
     record(actor, "contest.finish", "contest", contest.id, contest.title)
     db.session.flush()

@@ -172,7 +172,7 @@ def choose_questions(user: User, now: datetime, size: int = DAILY_SIZE) -> list[
     reviews = due[:max(REVIEW_SHARE, size - len(unseen))]
     ordered = reviews + [i for i in unseen if i not in reviews] + [i for i in due if i not in reviews]
     group = _group_column()
-    groups = dict(db.session.execute(sa.select(Question.id, group).where(Question.id.in_(ordered)))) \
+    groups = dict(db.session.execute(sa.select(Question.id, group).where(Question.id.in_(ordered))).all()) \
         if group is not None and ordered else {}
     return one_per_group([(i, groups.get(i) or "") for i in ordered], size)
 

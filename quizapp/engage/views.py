@@ -103,6 +103,8 @@ def answer(set_id):
     if session.finished or seq != session.position:
         return redirect(url_for("engage.show", set_id=found.id))
     question = practice.question_at(session, seq)
+    if question is not None:  # options in the order this session shows them, as in 模拟练习
+        question = practice.shown_question(session, seq, question)
     return render_template("engage/question.html", daily_set=found, session=session, question=question, form=form,
                            selected=set(form.response.data or []))
 
@@ -116,8 +118,10 @@ def feedback(set_id, seq):
     if stored is None:
         return redirect(url_for("engage.show", set_id=found.id))
     card = daily.card_for(current_user, stored.question_id)
+    question = practice.shown_question(found.session, seq, stored.question)
     return render_template("engage/feedback.html", daily_set=found, session=found.session, answer=stored,
-                           question=stored.question, card=card)
+                           question=question, shown_key=question.shown(stored.answer_key),
+                           shown_response=question.shown(stored.response), card=card)
 
 
 @engage_bp.route("/<int:set_id>/summary")

@@ -3,6 +3,7 @@ import re
 
 from quizapp.engage.models import DailySet
 from quizapp.extensions import db
+from quizapp.practice import services as practice
 
 
 def start(client):
@@ -15,7 +16,11 @@ def start(client):
 
 
 def answer(client, daily, seq, response):
-    return client.post(f"/daily/{daily.id}/answer", {"seq": str(seq), "response": response})
+    """Post an answer given in the bank's letters, translated to the letters this session shows (options are
+    shuffled per session, as in 模拟练习)."""
+    question = practice.question_at(daily.session, seq)
+    shown = practice.shown_question(daily.session, seq, question).shown(response) if question else response
+    return client.post(f"/daily/{daily.id}/answer", {"seq": str(seq), "response": shown})
 
 
 def answer_all(client, daily, right):
