@@ -124,6 +124,12 @@ def test_time_up_attempt_is_shown_as_being_collected_never_as_answerable(client,
 
     late = client.post(f"/api/exams/attempts/{second}/answers",
                        json={"answers": [{"position": 2, "response": "A", "seq": 1}]})
+    assert late.status_code == 200  # in the late-delivery window: refused, the attempt still waits for others
+    assert late.get_json()["saved"][0]["status"] == "late" and late.get_json()["saved"][0]["accepted"] is False
+    assert only_attempt_no(exam, cadre, 2).status == "open"
+    clock.advance(minutes=2)
+    late = client.post(f"/api/exams/attempts/{second}/answers",
+                       json={"answers": [{"position": 2, "response": "A", "seq": 1}]})
     assert late.status_code == 409 and late.get_json()["closed"] is True  # the write collects it
     collected = only_attempt_no(exam, cadre, 2)
     assert collected.status == "submitted" and collected.submit_kind == "overdue"
@@ -152,7 +158,8 @@ def test_collect_button_and_cron_sweep_close_a_time_up_attempt(client, runner, m
     collect = client.post(f"/exams/attempts/{attempt_id}/submit", {})
     assert collect.status_code == 302 and collect.location.endswith("/result")
     assert only_attempt(exam, cadre).submit_kind == "overdue"
-    assert "已完成" in client.get("/exams/").get_data(as_text=True)
+    mine = client.get("/exams/").get_data(as_text=True)  # collected with nothing answered: 未通过, no chance left
+    assert exam.title in mine.split('id="failed"')[1].split("</section>")[0]
     assert only_attempt(exam, other).status == "open"
     swept = runner.invoke(args=["exams", "close-overdue", "--json"])
     assert json.loads(swept.output) == {"closed": 1, "reviews_released": 0}
@@ -167,7 +174,8 @@ def test_close_overdue_is_one_function_a_job_can_call(make_exam, f, tree, clock)
         sitting.start_attempt(exam, person)
     db.session.commit()
     assert sitting.close_overdue(clock.advance(minutes=30, seconds=5)) == 0  # inside the grace
-    assert sitting.close_overdue(clock.advance(minutes=1)) == 3
+    assert sitting.close_overdue(clock.advance(minutes=2)) == 0  # in-time answers may still be on their way
+    assert sitting.close_overdue(clock.advance(seconds=10)) == 3  # deadline + grace 10 s + late window 120 s
     db.session.commit()
     assert sitting.close_overdue(clock.now) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamResult)) == 3
