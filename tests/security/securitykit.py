@@ -4,14 +4,22 @@ Every 乙乡 object carries ``label`` in its name, title or stem, so a response 
 甲乡 shows it. With ``label`` set to an XSS-and-formula payload, the same world checks escaping everywhere.
 """
 import io
+import zipfile
 from datetime import date
 
 import openpyxl
 
 import sqlalchemy as sa
 
+from quizapp.common.clock import utcnow
+from quizapp.engage import cases as case_services
+from quizapp.engage import contest as contest_services
+from quizapp.engage import daily as daily_services
+from quizapp.engage.models import DailySet
 from quizapp.exams.models import ExamOverride, PaperQuestion, PaperRule
 from quizapp.extensions import db
+from quizapp.notices import services as notice_services
+from quizapp.notices.models import Notice
 from quizapp.practice import services as practice_services
 from quizapp.practice.models import MistakeEntry
 from quizapp.study import materials
@@ -41,6 +49,17 @@ def build_world(f, tree, label):
     attempt = f.sit(exam, victim, correct=2)
     variant = exam.variants[0]
     rule = db.session.scalar(sa.select(PaperRule).where(PaperRule.variant_id == variant.id))
+    # 每日一练: the victim's set of today, over questions outside the exam's paper (an open exam hides its own) and
+    # made before the practice below has the victim see every question.
+    extra = f.questions(2, bank=bank, stem=None, explanation=f"{label}每日解析")
+    # Made as start_today makes it, less its choosing: choose_questions fails since the merge (see the report).
+    now = utcnow()
+    day = daily_services.local_day(now)
+    daily_session = daily_services.new_practice_session(
+        victim, [q.id for q in extra], f"{daily_services.LABEL} {day.isoformat()}", {"daily": day.isoformat()}, now)
+    daily_set = DailySet(user_id=victim.id, day=day, session_id=daily_session.id, created_at=now)
+    db.session.add(daily_set)
+    db.session.commit()
     practice, _ = practice_services.start_session(victim)
     for seq in range(practice.total):
         wrong = "B" if practice_services.question_at(practice, seq).qtype == "judge" else "D"
@@ -60,6 +79,20 @@ def build_world(f, tree, label):
     db.session.commit()
     requirement = db.session.scalar(sa.select(MaterialRequirement).where(
         MaterialRequirement.material_id == material.id))
+    # 以案释法: a case of 乙乡's own (not a shipped one, which everyone reads by design).
+    case = case_services.create_case(org_yi, case_services.CaseInput(
+        title=f"{label}案例", facts=f"{label}案情", issue=f"{label}争议焦点", analysis=f"{label}分析",
+        basis=f"{label}依据 [第一条](law:中华人民共和国宪法@2018-03-11#第一条)"))
+    # 知识竞赛: 乙乡's contest, with the victim (whose name carries the label) playing it.
+    now = utcnow()
+    contest = contest_services.create_contest(org_yi, title=f"{label}竞赛", bank_id=bank.id, count=3, seconds=20,
+                                              now=now)
+    contest_services.join(victim, contest.join_code, now)
+    # 消息: a notice to the victim.
+    notice_services.send(org_yi, [(victim.id, f"{label}提醒正文")], kind="reminder", topic="2026",
+                         title=f"{label}督办提醒", scope_label=f"{label}名单", target=tree["yi"])
+    db.session.commit()
+    notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == victim.id))
     item = db.session.scalar(sa.select(PaperQuestion.id))
     override = db.session.scalar(sa.select(ExamOverride.id))
     ids = {
@@ -68,9 +101,12 @@ def build_world(f, tree, label):
         "item_id": item or 999999, "override_id": override or 999999, "record_id": 999999,
         "material_id": material.id, "requirement_id": requirement.id, "entry_id": mistake.id if mistake else 999999,
         "practice.session_id": practice.id, "offline.session_id": session.id,
+        "case_id": case.id, "contest_id": contest.id, "set_id": daily_set.id, "notice_id": notice.id,
+        "contests.action": "next",  # <any(next, reveal, finish)>: the step that would change the contest
     }
     return {"people": people, "ids": ids, "victim": victim, "exam": exam, "bank": bank, "unit": unit,
-            "questions": questions, "session": session, "material": material}
+            "questions": questions, "session": session, "material": material, "case": case, "contest": contest,
+            "daily_set": daily_set, "notice": notice}
 
 
 # Filters a page might take from the query string: an outsider aims them at 乙乡 too.
@@ -108,8 +144,10 @@ def methods(rule):
 
 
 def readable_text(response):
-    """What a person would read in the response: the text, or every cell of a workbook."""
+    """What a person would read in the response: the text, every cell of a workbook, or a Word document's XML."""
     data = response.get_data()
+    if data[:2] == b"PK" and "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist():
+        return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode("utf-8", "replace")
     if data[:2] == b"PK":
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)

@@ -39,6 +39,8 @@ def test_payloads_are_inert_on_every_page_and_export(app, make_client, hostile_w
             if response.status_code != 200:
                 continue
             data = response.get_data()
+            if data[:2] == b"PK" and "wordprocessingml" in response.mimetype:
+                continue  # a Word export has no formulas; test_routes reads its text for leaks
             if data[:2] == b"PK":
                 seen_books += 1
                 problems += [f"{url}{query}: formula {cell}" for cell in _formula_cells(data)]

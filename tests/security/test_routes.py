@@ -15,8 +15,10 @@ import sqlalchemy as sa
 
 from quizapp.accounts.models import Unit, User
 from quizapp.bank.models import Question
+from quizapp.engage.models import Case, Contest, ContestPlayer, DailySet
 from quizapp.exams.models import Exam
 from quizapp.extensions import db
+from quizapp.notices.models import Notice
 from quizapp.study.models import Material, OfflineSession
 
 from securitykit import MARKER, PROBE_QUERY, build_world, methods, readable_text, route_url, rules, send
@@ -77,6 +79,33 @@ ROUTES = {
     "users.import_apply": PAGE, "users.template": PAGE,
     "users.show": OBJECT, "users.edit": OBJECT, "users.reset_password": OBJECT, "users.set_active": OBJECT,
     "users.unlock_sign_in": OBJECT,
+    # Merged later (issues 13, 14, 16).
+    "main.mine": PAGE, "users.slips": PAGE,  # slips: only people in the signed-in manager's scope are printed
+    "bank.template_docx": PAGE,
+    "bank.variant_group": OBJECT, "bank.export_docx": OBJECT, "bank.import_paste": OBJECT,
+    "bank.import_type_codes": OBJECT,
+    # The signed-in person's own certificate (looked up by year for current_user); the one seal image printed on
+    # every certificate is shared by design, like the law library.
+    "exams.certificate_pdf": GLOBAL, "exams.certificate_seal": GLOBAL,
+    "exam_admin.certificate_settings": PAGE,  # admin only
+    "exam_admin.collect_attempt": OBJECT,
+    "offline.confirm": OBJECT,
+    "reports.remind": OBJECT, "reports.sms_list": OBJECT, "reports.shufa_text": OBJECT,
+    # 消息: a person's own notices; another person's is not found.
+    "notices.index": PAGE, "notices.read_all": PAGE, "notices.read": OBJECT,
+    # 每日一练: today's set is made for the signed-in person; a set id is one person's.
+    "engage.daily": PAGE, "engage.start": PAGE, "engage.schedule": PAGE,
+    "engage.show": OBJECT, "engage.answer": OBJECT, "engage.feedback": OBJECT, "engage.summary": OBJECT,
+    # 以案释法: shipped (system) cases are read by everyone by design, but a unit's own case is that unit's (and
+    # the units below it): the world holds 乙乡's own case, so show/practise/edit are walked as objects.
+    "cases.index": PAGE, "cases.new": PAGE,
+    "cases.show": OBJECT, "cases.practise": OBJECT, "cases.edit": OBJECT,
+    # 知识竞赛: joining is by the six-digit code (throttled); a contest id is its unit's (to run) or its players'.
+    "contests.index": PAGE, "contests.new": PAGE, "contests.join": PAGE,
+    "contests.screen": OBJECT, "contests.screen_json": OBJECT, "contests.qr": OBJECT, "contests.step": OBJECT,
+    "contests.results": OBJECT, "contests.play": OBJECT, "contests.play_json": OBJECT, "contests.answer": OBJECT,
+    # 法律明白人: the person's own path and certificate; coverage is per village in the viewer's scope.
+    "legal_aide.path": PAGE, "legal_aide.claim": PAGE, "legal_aide.certificate": PAGE, "legal_aide.coverage": PAGE,
 }
 SIGNED_IN_REFUSALS = {400, 403, 404, 405}
 
@@ -105,6 +134,14 @@ def _snapshot(world):
         "session": (db.session.get(OfflineSession, world["session"].id) or OfflineSession()).topic,
         "material": (lambda m: (m.title, m.published) if m else None)(db.session.get(Material,
                                                                                      world["material"].id)),
+        "case": (lambda c: (c.title, c.facts) if c else None)(db.session.get(Case, world["case"].id)),
+        "contest": (lambda c: (c.status, c.current, c.title) if c else None)(db.session.get(Contest,
+                                                                                          world["contest"].id)),
+        "players": db.session.scalars(sa.select(ContestPlayer.user_id).where(
+            ContestPlayer.contest_id == world["contest"].id).order_by(ContestPlayer.user_id)).all(),
+        "daily": (lambda d: (d.session.position, d.session.finished) if d else None)(
+            db.session.get(DailySet, world["daily_set"].id)),
+        "notice": (lambda n: n.read_at if n else "gone")(db.session.get(Notice, world["notice"].id)),
     }
 
 
@@ -168,3 +205,21 @@ def test_every_post_without_csrf_is_refused(app, make_client, world):
     assert _snapshot(world) == before
     anonymous = make_client()
     assert anonymous.post("/login", {"login": "admin01", "password": "Passw0rd!x"}, csrf=False).status_code == 400
+
+
+def test_the_world_objects_are_open_to_their_own_people(make_client, world):
+    """Are 乙乡's case, contest, daily set and notice really there for 乙乡's own people (with the marker in view),
+    so the outsiders' refusals above are refusals and not missing objects?"""
+    ids = world["ids"]
+    organiser = make_client()
+    assert organiser.login("org03").status_code == 302
+    for url in (f"/cases/{ids['case_id']}", f"/contests/{ids['contest_id']}/screen",
+                f"/contests/{ids['contest_id']}/results"):
+        response = organiser.get(url)
+        assert response.status_code == 200 and MARKER in response.get_data(as_text=True), url
+    victim = make_client()
+    assert victim.login(world["victim"].login).status_code == 302
+    assert victim.get(f"/daily/{ids['set_id']}").status_code == 200
+    assert victim.get(f"/contests/{ids['contest_id']}/play").status_code == 200
+    assert MARKER in victim.get("/messages/").get_data(as_text=True)
+    assert victim.post(f"/messages/{ids['notice_id']}", {}).status_code == 302
