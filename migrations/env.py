@@ -107,6 +107,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite cannot alter a constraint in place: batch mode copies the table and drops the old one,
+            # and with foreign keys on, that DROP deletes every row pointing at it through ON DELETE CASCADE
+            # (attempt items, practice answers…). Keys are off while migrating and checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the transaction the PRAGMA began, so the migrations get their own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -115,6 +122,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migration left rows pointing at missing rows: {broken[:5]}")
 
 
 if context.is_offline_mode():
