@@ -150,7 +150,8 @@ def test_collect_button_and_cron_sweep_close_a_time_up_attempt(client, runner, m
     collect = client.post(f"/exams/attempts/{attempt_id}/submit", {})
     assert collect.status_code == 302 and collect.location.endswith("/result")
     assert only_attempt(exam, cadre).submit_kind == "overdue"
-    assert "已完成" in client.get("/exams/").get_data(as_text=True)
+    mine = client.get("/exams/").get_data(as_text=True)  # collected with nothing answered: 未通过, no chance left
+    assert exam.title in mine.split('id="failed"')[1].split("</section>")[0]
     assert only_attempt(exam, other).status == "open"
     swept = runner.invoke(args=["exams", "close-overdue", "--json"])
     assert json.loads(swept.output) == {"closed": 1, "reviews_released": 0}
