@@ -161,10 +161,11 @@ def test_one_click_reminder_reaches_home_and_messages(client, make_client, tree,
     home = cadre.get("/").get_data(as_text=True)
     assert 'id="home-notices"' in home and "2026年3月学法任务督办提醒" in home and "不合格（50分）" in home
     page = cadre.get("/messages/").get_data(as_text=True)
-    assert "1 条未读" in page
+    assert "1 条未读" in page and 'id="menu-unread">1<' in page
     notice_id = int(re.search(r'id="notice-(\d+)"', page).group(1))
     cadre.post(f"/messages/{notice_id}")
     assert "条未读" not in cadre.get("/messages/").get_data(as_text=True)
+    assert 'id="menu-unread"' not in cadre.get("/").get_data(as_text=True)
     assert 'id="home-notices"' not in cadre.get("/").get_data(as_text=True)
     other = make_client()
     other.login("pa")  # 张一 passed the exam: not reminded about exams
