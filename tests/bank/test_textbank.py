@@ -235,3 +235,23 @@ def test_more_spellings_range_answer_table_and_metadata():
     assert judge["explanation"] == "第一段\n第二段" and judge["score_hint"] == 2.0
     assert (judge["category"], judge["tags"]) == ("宪法/总纲", ["应知应会", "宪法日"])
     assert (judge["law_article"], judge["law_version"].isoformat()) == ("第三十三条", "2018-03-11")
+
+
+def test_word_automatic_numbering():
+    """Is a bank typed as a Word numbered list (numbers in numbering.xml, not in the text) read with its numbers?"""
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("一、单项选择题")
+    document.add_paragraph("根本法是（ ）。", style="List Number")
+    document.add_paragraph("A.宪法 B.法律")
+    document.add_paragraph("答案：A")
+    document.add_paragraph("基本法律由（ ）制定。", style="List Number")
+    document.add_paragraph("A.全国人大 B.国务院")
+    document.add_paragraph("答案：A")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    preview = importer.read_questions(buffer.getvalue(), "自动编号.docx")
+    assert not preview.problems, [str(p) for p in preview.problems]
+    assert [(item.row, item.values["stem"]) for item in preview.accepted] == [(1, "根本法是（ ）。"),
+                                                                              (2, "基本法律由（ ）制定。")]
