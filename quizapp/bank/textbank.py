@@ -176,9 +176,10 @@ def docx_lines(data: bytes) -> list[Line]:
     lines: list[Line] = []
     paragraph_tag, table_tag = qn("w:p"), qn("w:tbl")
     picture_tags = (qn("w:drawing"), qn("w:pict"), qn("w:object"))
+    number_of = _auto_numbering(document, qn)
 
     def add(element):
-        text = _paragraph_text(element, qn)
+        text = number_of(element) + _paragraph_text(element, qn)
         image = any(True for tag in picture_tags for _ in element.iter(tag))
         lines.append(Line(text, len(lines) + 1, image))
         if len(lines) > MAX_LINES:
@@ -199,6 +200,76 @@ def docx_lines(data: bytes) -> list[Line]:
                     for paragraph in cell.iter(paragraph_tag):
                         add(paragraph)
     return lines
+
+
+_FORMATS = {
+    "decimal": str, "decimalFullWidth": str, "decimalEnclosedParen": str,
+    "upperLetter": lambda n: LETTERS[n - 1] if n <= len(LETTERS) else "?",
+    "lowerLetter": lambda n: LETTERS[n - 1].lower() if n <= len(LETTERS) else "?",
+    "chineseCounting": lambda n: _NUMERALS[n - 1] if n <= 10 else "?",
+    "chineseCountingThousand": lambda n: _NUMERALS[n - 1] if n <= 10 else "?",
+    "ideographTraditional": lambda n: _NUMERALS[n - 1] if n <= 10 else "?",
+}
+
+
+def _auto_numbering(document, qn):
+    """A function giving a paragraph's automatic number as Word shows it ("3." "（3）" "C." "第3题"), or "".
+
+    Word keeps list numbers out of the text (numbering.xml, set on the paragraph
+    or its style); without them a bank typed as a numbered list has no numbers.
+    Counters follow each list (numId) and level, deeper levels restarting.
+    """
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        return lambda element: ""
+    val = qn("w:val")
+    levels = {}
+    for abstract in numbering.iter(qn("w:abstractNum")):
+        found = {}
+        for level in abstract.iter(qn("w:lvl")):
+            fmt, start, text = level.find(qn("w:numFmt")), level.find(qn("w:start")), level.find(qn("w:lvlText"))
+            found[int(level.get(qn("w:ilvl"), "0"))] = (
+                fmt.get(val) if fmt is not None else "decimal", int(start.get(val)) if start is not None else 1,
+                text.get(val) if text is not None else "")
+        levels[abstract.get(qn("w:abstractNumId"))] = found
+    lists = {}
+    for num in numbering.iter(qn("w:num")):
+        ref = num.find(qn("w:abstractNumId"))
+        if ref is not None:
+            lists[num.get(qn("w:numId"))] = levels.get(ref.get(val), {})
+    styles = {}
+    for style in document.styles.element.iter(qn("w:style")):
+        numbered = style.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if numbered is not None:
+            styles[style.get(qn("w:styleId"))] = numbered
+    counters: dict[tuple[str, int], int] = {}
+
+    def number_of(element):
+        properties = element.find(qn("w:pPr"))
+        if properties is None:
+            return ""
+        numbered = properties.find(qn("w:numPr"))
+        if numbered is None:
+            style = properties.find(qn("w:pStyle"))
+            numbered = styles.get(style.get(val)) if style is not None else None
+        if numbered is None:
+            return ""
+        num_id, level = numbered.find(qn("w:numId")), numbered.find(qn("w:ilvl"))
+        num_id = num_id.get(val) if num_id is not None else None
+        level = int(level.get(val)) if level is not None else 0
+        fmt, start, pattern = lists.get(num_id, {}).get(level, (None, 1, ""))
+        if num_id in (None, "0") or fmt not in _FORMATS or not pattern:
+            return ""  # bullets and formats no layout uses
+        value = counters.get((num_id, level), start - 1) + 1
+        counters[(num_id, level)] = value
+        for deeper in [key for key in counters if key[0] == num_id and key[1] > level]:
+            del counters[deeper]
+        shown = re.sub(r"%(\d)", lambda match: _FORMATS[fmt](value) if int(match.group(1)) == level + 1 else "",
+                       pattern)
+        return shown + ("" if shown.endswith((" ", "\t")) else " ")
+
+    return number_of
 
 
 def _paragraph_text(element, qn) -> str:

@@ -271,3 +271,14 @@ def test_formula_cells_are_row_errors_naming_the_cell():
     assert [(p.row, p.column) for p in preview.problems] == [(2, "题干"), (3, "题干")]
     assert "单元格 B2 是公式" in preview.problems[0].message and "WEBSERVICE" in preview.problems[0].message
     assert "单元格 B3 是公式（=1+1）" in preview.problems[1].message
+
+
+def test_bulk_insert_stores_options_and_tags_as_json_would(app, jia_bank):
+    """Do options and tags written by the bulk insert (its own JSON encoding) read back exactly, quotes and all?"""
+    tricky = row(stem='引号"与反斜杠\\的题（ ）。', options=('A"B', "C\\D", "é", "中文"), answer="A", 标签='a"b;中\\文')
+    preview = importer.preview_import(make_xlsx({"题库": [COLUMNS, tricky]}), jia_bank, "j.xlsx")
+    importer.apply_import(None, jia_bank, preview)
+    db.session.commit()
+    db.session.expire_all()
+    question = db.session.scalar(sa.select(Question))
+    assert question.options == ['A"B', "C\\D", "é", "中文"] and question.tags == ['a"b', "中\\文"]

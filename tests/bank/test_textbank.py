@@ -224,3 +224,41 @@ def test_letter_and_text_table_and_tag_before_number():
     assert not preview.problems
     assert [(item.values["qtype"], item.values["options"], item.values["answer"]) for item in preview.accepted] == [
         ("multiple", ["查封场所", "扣押财物", "警告"], "AB"), ("judge", ["正确", "错误"], "A")]
+
+
+def test_more_spellings_range_answer_table_and_metadata():
+    """Are [判断] tags, (  ) blanks, 答案解析：, 分值/考点/标签/法规版本 lines and a "1-5 ACBDA 6-7 AB √" table read?"""
+    lines = ["一、单项选择题（每题1分）"]
+    for n in range(1, 6):
+        lines += [f"{n}. 第{n}题(  )。", "A.甲 B.乙 C.丙 D.丁"]
+    lines += ["二、多项选择题", "6. 第6题（ ）。", "A.甲 B.乙 C.丙", "7. 第7题（ ）。", "A.甲 B.乙 C.丙",
+              "三、判断题", "8.[判断] 第8题。", "答案解析：第一段", "第二段", "分值：2", "考点：宪法/总纲", "标签：应知应会;宪法日",
+              "依据：《中华人民共和国宪法》第三十三条", "法规版本：2018-03-11",
+              "参考答案：1-5 ACBDA", "6-8 AB ABC √"]
+    preview = text(lines)
+    assert not preview.problems, [str(p) for p in preview.problems]
+    assert [item.values["answer"] for item in preview.accepted] == list("ACBDA") + ["AB", "ABC", "A"]
+    judge = preview.accepted[-1].values
+    assert judge["explanation"] == "第一段\n第二段" and judge["score_hint"] == 2.0
+    assert (judge["category"], judge["tags"]) == ("宪法/总纲", ["应知应会", "宪法日"])
+    assert (judge["law_article"], judge["law_version"].isoformat()) == ("第三十三条", "2018-03-11")
+
+
+def test_word_automatic_numbering():
+    """Is a bank typed as a Word numbered list (numbers in numbering.xml, not in the text) read with its numbers?"""
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("一、单项选择题")
+    document.add_paragraph("根本法是（ ）。", style="List Number")
+    document.add_paragraph("A.宪法 B.法律")
+    document.add_paragraph("答案：A")
+    document.add_paragraph("基本法律由（ ）制定。", style="List Number")
+    document.add_paragraph("A.全国人大 B.国务院")
+    document.add_paragraph("答案：A")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    preview = importer.read_questions(buffer.getvalue(), "自动编号.docx")
+    assert not preview.problems, [str(p) for p in preview.problems]
+    assert [(item.row, item.values["stem"]) for item in preview.accepted] == [(1, "根本法是（ ）。"),
+                                                                              (2, "基本法律由（ ）制定。")]
