@@ -53,6 +53,13 @@ UTC = timezone.utc
 GRACE = 10.0
 README_COMMAND = ["--workers", "4"]  # README: gunicorn --workers 4 --bind 127.0.0.1:8000 'quizapp:create_app()'
 RECOMMENDED = ["--worker-class", "gthread", "--workers", "2", "--threads", "16"]
+CONFIGS = {
+    "readme": ("README 4 sync workers", README_COMMAND),
+    "gthread-2x16": ("gthread 2×16", RECOMMENDED),
+    "gthread-1x16": ("gthread 1×16", ["--worker-class", "gthread", "--workers", "1", "--threads", "16"]),
+    "gthread-4x8": ("gthread 4×8", ["--worker-class", "gthread", "--workers", "4", "--threads", "8"]),
+    "sync-2": ("2 sync workers", ["--workers", "2"]),
+}
 
 
 # ---------------------------------------------------------------- servers
@@ -564,6 +571,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=45, help="length of each load phase (≤ 60)")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between one cadre's answers")
     parser.add_argument("--max-seconds", type=int, default=1500)
+    parser.add_argument("--configs", default="readme,gthread-2x16",
+                        help="gunicorn settings the load scenario compares: " + ", ".join(CONFIGS))
     options = parser.parse_args(argv)
     chosen = [s for s in options.only.split(",") if s]
     seconds = min(options.seconds, 60)
@@ -571,7 +580,8 @@ def main(argv=None):
     signal.alarm(options.max_seconds)
     scratch = tempfile.mkdtemp(prefix="faults_")
     url = f"sqlite:///{scratch}/faults.sqlite"
-    rounds = 2 * ("load" in chosen) + ("kill" in chosen) + ("deadline" in chosen)
+    configs = [CONFIGS[name] for name in options.configs.split(",") if name]
+    rounds = len(configs) * ("load" in chosen) + ("kill" in chosen) + ("deadline" in chosen)
     env_base = dict(os.environ, SECRET_KEY="faults-secret-key-0123456789", QUIZAPP_ENV="development",
                     LOGIN_LIMIT_PER_ADDRESS="100000 per minute", LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
                     PYTHONPATH=str(ROOT))
@@ -580,10 +590,10 @@ def main(argv=None):
         exam_id = prepare_database(url, options.cadres * max(1, rounds)) if rounds else None
         first = 0
         if "load" in chosen:
-            for label, command in (("README 4 sync workers", README_COMMAND),
-                                   ("gthread 2×16", RECOMMENDED)):
+            for label, command in configs:
                 rows.append(scenario_load(env_base, url, exam_id, command, label, options.cadres, seconds,
                                           options.think, first))
+                print_table(rows[-1:], flush=True)
                 first += options.cadres
         if "kill" in chosen:
             rows.append(scenario_kill(env_base, url, exam_id, options.cadres, first))
@@ -602,14 +612,14 @@ def main(argv=None):
                                              ("late_credited", "answers"), ("p99_ms", "ms"))]
 
 
-def print_table(rows):
+def print_table(rows, flush=False):
     print(f"{'scenario':<46} {'requests':>8} {'p50 ms':>7} {'p99 ms':>7} {'acked lost':>10} {'in-time lost':>12} "
           f"{'late credited':>13}  errors by kind / extra")
     for r in rows:
         extra = {k: v for k, v in r.items() if k not in ("scenario", "requests", "errors", "acked_lost",
                                                           "in_time_lost", "late_credited", "p50_ms", "p99_ms")}
         print(f"{r['scenario']:<46} {r['requests']:>8} {r['p50_ms']:>7.0f} {r['p99_ms']:>7.0f} {r['acked_lost']:>10} "
-              f"{r['in_time_lost']:>12} {r['late_credited']:>13}  {r['errors'] or '-'} {extra or ''}")
+              f"{r['in_time_lost']:>12} {r['late_credited']:>13}  {r['errors'] or '-'} {extra or ''}", flush=flush)
 
 
 if __name__ == "__main__":

@@ -69,13 +69,20 @@
   function init(data, midpoint) {
     urls = data.urls;
     if (data.attempt.status !== "open") {
-      if (!pendingAnswers().length && !Object.keys(local.refused).length) {
+      if (!pendingAnswers().filter(function (a) {
+        return data.items.some(function (i) { return i.position === a.position && a.seq > i.seq; });
+      }).length && !Object.keys(local.refused).length) {
         window.localStorage.removeItem(storeKey);
         window.location.href = urls.result;
         return;
       }
-      // Answers this browser holds that the server never confirmed: keep them and say so (never discard).
-      pendingAnswers().forEach(function (a) { refuse(a, "本场考试已交卷，答案不能再修改。"); });
+      // Answers this browser holds that the server never stored: keep them and say so (never discard).
+      var storedSeq = {};
+      data.items.forEach(function (item) { storedSeq[item.position] = item.seq; });
+      pendingAnswers().forEach(function (a) {
+        if (a.seq > (storedSeq[a.position] || 0)) { refuse(a, "本场考试已交卷，答案不能再修改。"); }
+        else { delete local.answers[a.position]; }
+      });
       persist();
     }
     offset = Date.parse(data.attempt.server_now) - midpoint;
@@ -105,7 +112,7 @@
     tick();
     window.setInterval(tick, 1000);
     window.setInterval(flush, 5000);
-    window.addEventListener("online", function () { setOnline(true); flush(); sendLeaves(); });
+    window.addEventListener("online", function () { setOnline(true); reconnected(); flush(); sendLeaves(); });
     window.addEventListener("offline", function () { setOnline(false); });
     document.addEventListener("visibilitychange", onVisibility);
     window.addEventListener("beforeunload", function (event) {
@@ -114,7 +121,11 @@
     flush();
     sendLeaves();
     showRefused();
-    if (finished) { lockInputs(); }
+    if (finished) {
+      lockInputs();
+      say("本场考试已交卷。下列答案未被接受，已保留在本机。");
+      offerResult(urls.result);
+    }
   }
 
   // ------------------------------------------------------------ the page
@@ -457,6 +468,8 @@
   }
 
   function submitNow(timeout) {
+    submitting = timeout;
+    submitDue = 0;
     request("POST", urls.submit, { answers: pendingAnswers(), timeout: timeout }).then(function (res) {
       if (res.status === 200 && res.data.result_url) {
         calm();
@@ -489,7 +502,9 @@
   }
 
   function retrySubmit(timeout) {
-    window.setTimeout(function () { submitNow(timeout); }, Math.max(retryDelay, retryAt - Date.now(), 5000));
+    var due = Date.now() + Math.max(retryDelay, retryAt - Date.now(), 5000);
+    submitDue = due;
+    window.setTimeout(function () { if (submitDue === due) { submitNow(timeout); } }, due - Date.now());
   }
 
   function finish(message, resultUrl) {
@@ -511,7 +526,16 @@
   // is); a refused one is kept and listed with the server's reason. Busy or unreachable servers are retried
   // with growing pauses, honouring Retry-After.
 
-  var retryDelay = 0, retryAt = 0;
+  var retryDelay = 0, retryAt = 0, submitting = null, submitDue = 0;
+
+  // The connection is back: forget the pauses earned while offline and send at once (a waiting submission too).
+  function reconnected() {
+    calm();
+    if (submitting !== null && submitDue) {
+      submitDue = 0;
+      submitNow(submitting);
+    }
+  }
 
   function serverTime() {
     return new Date(Date.now() + offset).toISOString();
