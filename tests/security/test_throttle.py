@@ -162,11 +162,16 @@ def redis_uri():
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
                                 "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     try:
-        for _ in range(100):
-            with socket.socket() as conn:
-                if conn.connect_ex(("127.0.0.1", port)) == 0:
+        import redis
+
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        for _ in range(300):  # a loaded CI machine may take seconds to start it
+            try:
+                if client.ping():
                     break
-            time.sleep(0.05)
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        client.close()
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
