@@ -204,3 +204,20 @@ def test_two_servers_share_the_throttle_through_redis(database_url, redis_uri, f
     for other in (first, second):
         with other.app_context():
             db.engine.dispose()
+
+
+def test_sign_in_goes_on_when_the_shared_storage_is_down(make_client, f, tree, monkeypatch, caplog):
+    """With Redis unreachable, do people still sign in (unthrottled, and the log says so) rather than all get 500?"""
+    from quizapp.extensions import limiter
+
+    f.user("gb01", tree["v1"])
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    for method in ("get", "incr", "clear", "get_expiry"):
+        monkeypatch.setattr(limiter.storage, method, down)
+    client = make_client()
+    assert _login(client, "gb01", "wrong-password").status_code == 200
+    assert _login(client, "gb01").status_code == 302
+    assert "not throttling" in caplog.text
