@@ -23,6 +23,7 @@ clock; the storage's expiry only throws old keys away.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -38,6 +39,24 @@ from ..extensions import limiter
 DEVICE_COOKIE = "quizapp_device"
 DEVICE_COOKIE_DAYS = 180
 DEVICE_LOGINS = 5  # logins remembered per browser (shared PCs)
+
+
+def _fail_open(default):
+    """If the shared storage (Redis) is down, sign-in goes on unthrottled (and says so in the log) rather than
+    refusing every cadre in the exam window; the password check itself never depends on it."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:  # any storage error: the limits library raises the backend's own
+                current_app.logger.exception("sign-in throttle storage unavailable; not throttling")
+                return default
+
+        return wrapped
+
+    return decorator
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ def _subject(login, cookie_value):
 
 # ---------------------------------------------------------------- the rule
 
+@_fail_open(Verdict(True))
 def check(login, address, cookie_value) -> Verdict:
     """May this attempt check a password now? Spends nothing."""
     subject, known = _subject(login, cookie_value)
@@ -136,6 +156,7 @@ def delay_after(failures):
     return min(base * 2 ** min(failures - free, 20), current_app.config["LOGIN_DELAY_MAX"])
 
 
+@_fail_open(0)
 def failed(login, address, cookie_value) -> int:
     """Count a failed password check; returns the seconds the next try for this account must wait."""
     subject, known = _subject(login, cookie_value)
@@ -152,6 +173,7 @@ def failed(login, address, cookie_value) -> int:
     return wait
 
 
+@_fail_open(False)
 def first_refusal(verdict: Verdict, login, address) -> bool:
     """True the first time in a window a refusal of this kind is seen (so a flood is logged once, not a thousand times)."""
     subject = _login_key(login) if verdict.reason == "account" else _digest(address or "")
@@ -159,6 +181,7 @@ def first_refusal(verdict: Verdict, login, address) -> bool:
     return _storage().incr(f"signin:refused:{verdict.reason}:{subject}", window) == 1
 
 
+@_fail_open(None)
 def succeeded(login, cookie_value):
     """A right password: this browser's own failures for the account are forgiven."""
     subject, _ = _subject(login, cookie_value)
