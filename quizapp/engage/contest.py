@@ -21,7 +21,7 @@ from ..audit.services import record
 from ..bank.models import Bank, Question
 from ..bank.qtypes import LETTERS, REGISTRY
 from ..common.clock import to_local
-from ..common.errors import ServiceError
+from ..common.errors import NotFound, ServiceError
 from ..extensions import db
 from ..practice.services import is_correct, usable_bank_condition
 from ..study import offline
@@ -170,14 +170,14 @@ def is_player(user: User, contest: Contest) -> bool:
 
 def answer(user: User, contest: Contest, position: int, response, now: datetime) -> tuple[ContestAnswer, bool]:
     """Store the person's answer to the question on screen, once; returns (answer, newly stored)."""
+    if not is_player(user, contest):
+        raise NotFound("not a player of this contest")
     if (contest.status != "running" or position != contest.current or contest.phase != "question"
             or contest.question_ends_at is None or now > contest.question_ends_at + GRACE):
         existing = my_answer(user, contest, position)  # a retry of an answer stored in time
         if existing is not None:
             return existing, False
         raise ServiceError("本题作答时间已过。")
-    if not is_player(user, contest):
-        raise ServiceError("请先输入竞赛码加入竞赛。")
     question = db.session.get(Question, contest.question_ids[position])
     if question is None:
         raise ServiceError("该题已不存在。")
@@ -185,15 +185,23 @@ def answer(user: User, contest: Contest, position: int, response, now: datetime)
     if not normalised or any(ch not in LETTERS[: len(question.options or [])] for ch in normalised):
         raise ServiceError("请选择答案。")
     elapsed = max(0, int((now - contest.question_started_at).total_seconds() * 1000))
-    row = ContestAnswer(contest_id=contest.id, user_id=user.id, position=position, question_id=question.id,
-                        response=normalised, correct=is_correct(question, normalised), elapsed_ms=elapsed,
-                        answered_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    values = {"contest_id": contest.id, "user_id": user.id, "position": position, "question_id": question.id,
+              "response": normalised, "correct": is_correct(question, normalised), "elapsed_ms": elapsed,
+              "answered_at": now}
+    # One statement: a retry or a second tab meets the unique constraint and stores nothing.
+    stored = db.session.execute(_insert(ContestAnswer.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["contest_id", "user_id", "position"]))
+    if stored.rowcount != 1:
         return my_answer(user, contest, position), False
-    return row, True
+    return ContestAnswer(**values), True
+
+
+def _insert(table):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 def my_answer(user: User, contest: Contest, position: int) -> ContestAnswer | None:

@@ -185,8 +185,11 @@ def play_json(contest_id):
 @contests_bp.route("/<int:contest_id>/answer", methods=["POST"])
 @roles_required(*LEARNERS)
 def answer(contest_id):
-    """One answer from a phone (form post, by fetch or by hand); JSON back to fetch, a redirect otherwise."""
-    found = _player_or_404(contest_id)
+    """One answer from a phone (form post, by fetch or by hand); JSON back to fetch, a redirect otherwise.
+
+    The service refuses a non-player (404 through NotFound), so the hot path asks that once.
+    """
+    found = _contest_or_404(contest_id)
     form = AnswerForm()
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
