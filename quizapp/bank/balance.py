@@ -81,7 +81,7 @@ def measure(name: str, questions) -> BankBalance:
     wrong: dict[int, Counter] = {}
     for q in questions:
         options, key, kind = list(q["options"] or []), q["answer"], REGISTRY[q["qtype"]]
-        if q["qtype"] == "single":
+        if kind.balance == "letters":
             result.singles += 1
             longest = unique_longest(options)
             if longest is not None and LETTERS[longest] == key:
@@ -151,7 +151,7 @@ def rebalance(questions) -> list[tuple[list[str], str] | None]:
         rank = lambda text: _digest(q["stem"], text)  # noqa: E731
         right.sort(key=rank)
         wrong.sort(key=rank)
-        if q["qtype"] == "single":
+        if kind.balance == "letters":
             use = key_use.setdefault(n, Counter())
             slots = sorted(range(n), key=lambda p: (use[p], _digest(q["stem"], str(p))))[:1]
             use.update(slots)

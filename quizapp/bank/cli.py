@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from ..common.errors import ServiceError
 from ..common.spreadsheets import RowProblem, SpreadsheetError
 from ..extensions import db
-from . import importer, services
+from . import importer, qtypes, services
 from .models import Bank, Question
 from .qtypes import LETTERS
 
@@ -151,7 +151,7 @@ def shipped_questions(directory=None):
         rejected += [(path.name, problem) for problem in preview.problems]
         for item in preview.accepted:
             values = item.values
-            if values["qtype"] == "judge":
+            if qtypes.get(values["qtype"]).has_fixed_options:  # 判断: the audit reads T/F
                 answer = "T" if values["answer"] == "A" else "F"
             else:
                 answer = values["answer"]

@@ -264,9 +264,12 @@ def _question_view(values):
     citation = values["law_name"] + values["law_article"]
     if version:
         citation += f"（{version.isoformat()}版）"
-    return {"qtype": qtype.code, "type_label": qtype.label, "stem": values["stem"], "options": values["options"],
+    return {"qtype": qtype.code, "type_label": qtype.label, "fixed_options": qtype.has_fixed_options,
+            "stem": values["stem"], "options": values["options"],
             "answer_label": qtype.answer_label(values["answer"], values["options"]),
-            "explanation": values["explanation"], "citation": citation, "category": values["category"]}
+            "explanation": values["explanation"], "citation": citation, "category": values["category"],
+            "case_id": values.get("case_id", ""), "case_text": values.get("case_text", ""),
+            "variant_group": values.get("variant_group", "")}
 
 
 def _snapshot(preview: importer.ImportPreview) -> dict:
