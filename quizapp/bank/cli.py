@@ -244,7 +244,7 @@ def citation_audit_command(laws_dir, as_json, directory, note_dirs, as_of, stric
         click.echo(f"\n学习资料链接核对：检查 {len(notes)} 项，不通过 {len(notes_failed)}。")
         for ident, result in notes_failed:
             click.echo(f"  {ident}  {result.detail}")
-        click.echo("\n答案分布（4 选项单选答案字母；最长选项即答案的单选占比；多选/不定项错误选项位置）：")
+        click.echo("\n答案分布（4 选项单选答案字母；有唯一最长选项的单选中最长即答案的占比；多选/不定项错误选项位置）：")
         for b in [*banks.values(), pooled]:
             letters = " ".join(f"{k}{v:.0%}" for k, v in b.key_letters.items())
             wrong = "；".join(f"{n}项 " + " ".join(f"{k}{v:.0%}" for k, v in shares.items())
