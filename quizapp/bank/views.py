@@ -136,6 +136,7 @@ def export(bank_id):
     items = db.session.scalars(services.filtered_questions(bank, args).order_by(Question.id)).all()
     filtered = any(args.get(key) for key in ("q", "type", "category", "difficulty", "law", "import")) \
         or args["status"] != "all"
+    items = services.with_whole_cases(items)
     return xlsx_download(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
 
 
