@@ -24,7 +24,7 @@ from .rows import COLUMNS, parse_record
 
 # Bounds the audit holds each shipped bank to (docs/content-format.md, "Balanced keys").
 LETTER_SHARE = (0.20, 0.30)  # each key letter of 4-option 单选
-LONGEST_IS_KEY_MAX = 0.35  # the unique longest option is the key, share of 单选
+LONGEST_IS_KEY_MAX = 0.35  # the unique longest option is the key, share of 单选 that have one
 # Each position's share of 多选/不定项 wrong options, as a multiple of the even share 1/n.
 WRONG_SPREAD = (0.5, 1.5)
 # Below this many questions a figure says little; it is reported but not held to the bound.
@@ -77,15 +77,16 @@ def within(count: int, total: int, low: float, high: float) -> bool:
 def measure(name: str, questions) -> BankBalance:
     """The figures of one bank (or of all banks together) from question values (qtype, options, answer)."""
     result = BankBalance(name)
-    letters, longest_hits = Counter(), 0
+    letters, longest_hits, with_longest = Counter(), 0, 0
     wrong: dict[int, Counter] = {}
     for q in questions:
         options, key, kind = list(q["options"] or []), q["answer"], REGISTRY[q["qtype"]]
-        if q["qtype"] == "single":
+        if kind.balance == "letters":
             result.singles += 1
             longest = unique_longest(options)
-            if longest is not None and LETTERS[longest] == key:
-                longest_hits += 1
+            if longest is not None:
+                with_longest += 1
+                longest_hits += LETTERS[longest] == key
             if len(options) == 4:
                 result.single4 += 1
                 letters[key] += 1
@@ -101,10 +102,11 @@ def measure(name: str, questions) -> BankBalance:
             for ch, share in result.key_letters.items():
                 if not within(letters[ch], result.single4, low, high):
                     result.problems.append(f"4 选项单选题答案为 {ch} 的占 {share:.0%}（应在 {low:.0%}—{high:.0%}）")
-    if result.singles:
-        result.longest_is_key = round(longest_hits / result.singles, 3)
-        if result.singles >= MIN_SAMPLE and not within(longest_hits, result.singles, 0, LONGEST_IS_KEY_MAX):
-            result.problems.append(f"最长选项恰为答案的单选题占 {result.longest_is_key:.0%}"
+    # Of the 单选 with one option longer than all others, how often that option is the key (issue 13's 55 %).
+    if with_longest:
+        result.longest_is_key = round(longest_hits / with_longest, 3)
+        if with_longest >= MIN_SAMPLE and not within(longest_hits, with_longest, 0, LONGEST_IS_KEY_MAX):
+            result.problems.append(f"有唯一最长选项的单选题中，最长选项恰为答案的占 {result.longest_is_key:.0%}"
                                    f"（应不超过 {LONGEST_IS_KEY_MAX:.0%}）")
     for n, counter in sorted(wrong.items()):
         total = sum(counter.values())
@@ -151,7 +153,7 @@ def rebalance(questions) -> list[tuple[list[str], str] | None]:
         rank = lambda text: _digest(q["stem"], text)  # noqa: E731
         right.sort(key=rank)
         wrong.sort(key=rank)
-        if q["qtype"] == "single":
+        if kind.balance == "letters":
             use = key_use.setdefault(n, Counter())
             slots = sorted(range(n), key=lambda p: (use[p], _digest(q["stem"], str(p))))[:1]
             use.update(slots)

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from ..common.errors import ServiceError
 from ..common.spreadsheets import RowProblem, SpreadsheetError
 from ..extensions import db
-from . import importer, services
+from . import importer, qtypes, services
 from .models import Bank, Question
 from .qtypes import LETTERS
 
@@ -173,7 +173,7 @@ def shipped_questions(directory=None):
         rejected += [(path.name, problem) for problem in preview.problems]
         for item in preview.accepted:
             values = item.values
-            if values["qtype"] == "judge":
+            if qtypes.get(values["qtype"]).has_fixed_options:  # 判断: the audit reads T/F
                 answer = "T" if values["answer"] == "A" else "F"
             else:
                 answer = values["answer"]
@@ -266,7 +266,7 @@ def citation_audit_command(laws_dir, as_json, directory, note_dirs, as_of, stric
         click.echo(f"\n学习资料链接核对：检查 {len(notes)} 项，不通过 {len(notes_failed)}。")
         for ident, result in notes_failed:
             click.echo(f"  {ident}  {result.detail}")
-        click.echo("\n答案分布（4 选项单选答案字母；最长选项即答案的单选占比；多选/不定项错误选项位置）：")
+        click.echo("\n答案分布（4 选项单选答案字母；有唯一最长选项的单选中最长即答案的占比；多选/不定项错误选项位置）：")
         for b in [*banks.values(), pooled]:
             letters = " ".join(f"{k}{v:.0%}" for k, v in b.key_letters.items())
             wrong = "；".join(f"{n}项 " + " ".join(f"{k}{v:.0%}" for k, v in shares.items())

@@ -128,6 +128,11 @@ class Question(db.Model):
         return self.type.label
 
     @property
+    def fixed_options(self) -> bool:
+        """判断's 正确/错误: shown as a pair, not as lettered options."""
+        return self.type.has_fixed_options
+
+    @property
     def answer_label(self):
         """The key for people: "B", "ABD" or "正确"."""
         return self.type.answer_label(self.answer, self.options or [])

@@ -102,6 +102,8 @@ class QuestionType:
     balance = ""
     # How the rules of a paper and the attempt page explain scoring; empty when nothing needs saying.
     scoring_note = ""
+    # What a key looks like, for the placeholder of a key box ("如 B").
+    key_example = "如 B"
 
     @property
     def fragment(self) -> str:
@@ -174,6 +176,7 @@ class MultipleChoice(QuestionType):
     several = True
     balance = "wrong_positions"
     scoring_note = "请选出全部正确选项，少选、多选均不得分。"
+    key_example = "如 ABD"
 
     def key_hint(self):
         return "应填两个或以上的选项字母，如 ABD"
@@ -209,6 +212,7 @@ class Indefinite(QuestionType):
     several = True
     balance = "wrong_positions"
     scoring_note = "正确选项可能有一个或多个；全部选对得满分，少选且所选均正确得一半分，选错不得分。"
+    key_example = "如 B 或 ACD"
 
     def key_hint(self):
         return "应填一个或多个选项字母，如 B 或 ACD"
@@ -230,6 +234,7 @@ class TrueFalse(QuestionType):
     has_fixed_options = True
     shuffles_options = False
     in_case_groups = False
+    key_example = "正确 或 错误"
 
     def prepare_options(self, options):
         """Nothing filled, or the two truth words in either order (问卷星 writes 对/错): the fixed pair."""

@@ -370,6 +370,29 @@ def set_question_status(actor, question: Question, status: str):
 COLUMN_WIDTHS = [8, 50, *[18] * len(LETTERS), 8, 40, 6, 18, 26, 14, 12, 16, 10, 50, 16]
 
 
+def with_whole_cases(questions) -> list[Question]:
+    """``questions`` plus the missing sub-questions of any 案例分析 case among them, each case kept together
+    in id order: a filtered export must import back, and a case of one row does not (2–5 rows)."""
+    questions = list(questions)
+    wanted = {(q.bank_id, q.case_id) for q in questions if q.case_id}
+    if not wanted:
+        return questions
+    siblings = db.session.scalars(sa.select(Question).where(
+        Question.case_id != "", sa.tuple_(Question.bank_id, Question.case_id).in_(sorted(wanted)))
+        .order_by(Question.id)).all()
+    by_case: dict = {}
+    for question in siblings:
+        by_case.setdefault((question.bank_id, question.case_id), []).append(question)
+    result, done = [], set()
+    for question in questions:
+        if not question.case_id:
+            result.append(question)
+        elif (question.bank_id, question.case_id) not in done:
+            done.add((question.bank_id, question.case_id))
+            result += by_case.get((question.bank_id, question.case_id), [question])
+    return result
+
+
 def export_bytes(questions) -> bytes:
     """Questions as an .xlsx in the import layout (分值 added only when some question has one)."""
     questions = list(questions)

@@ -5,7 +5,7 @@ splits a case and takes at most one question of a variant group.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .qtypes import TYPE_LABELS
 
@@ -14,26 +14,36 @@ CASE = "case"
 RULE_KINDS = {**TYPE_LABELS, CASE: "案例分析题"}
 
 
-@dataclass(frozen=True)
-class DrawUnit:
+class DrawUnit(NamedTuple):
+    """One question or one whole case, with the variant groups it belongs to.
+
+    A NamedTuple, not a frozen dataclass: a draw builds one per candidate (a thousand or more per rule)
+    at every exam start, and tuples are several times cheaper to make."""
+
     key: str
     ids: tuple[int, ...]
     groups: frozenset[str]
 
 
+_NO_GROUPS: frozenset[str] = frozenset()
+
+
 def group_units(rows) -> list[DrawUnit]:
     """Units from (id, bank_id, case_id, variant_group) rows in id order: one per question, one per case."""
-    cases: dict[str, list] = {}
     units: list = []
+    cases: dict[str, list] = {}
     for qid, bank_id, case_id, group in rows:
         if case_id:
             key = f"case:{bank_id}:{case_id}"
-            if key not in cases:
-                cases[key] = []
+            members = cases.get(key)
+            if members is None:
+                members = cases[key] = []
                 units.append(key)
-            cases[key].append((qid, group))
+            members.append((qid, group))
         else:
-            units.append(DrawUnit(f"q:{qid}", (qid,), frozenset([group]) if group else frozenset()))
+            units.append(DrawUnit(f"q:{qid}", (qid,), frozenset((group,)) if group else _NO_GROUPS))
+    if not cases:
+        return units
     return [DrawUnit(unit, tuple(q for q, _ in cases[unit]), frozenset(g for _, g in cases[unit] if g))
             if isinstance(unit, str) else unit for unit in units]
 
@@ -56,9 +66,13 @@ def pick_units(units: list[DrawUnit], count: int, rng, *, seen=frozenset(), take
     with one taken. ``taken_units`` and ``taken_groups`` (sets) are updated, so several rules share them."""
     taken_units = set() if taken_units is None else taken_units
     taken_groups = set() if taken_groups is None else taken_groups
-    free = [u for u in units if u.key not in taken_units]
-    fresh = [u for u in free if not set(u.ids) & set(seen)]
-    again = [u for u in free if set(u.ids) & set(seen)]
+    free = [u for u in units if u.key not in taken_units] if taken_units else list(units)
+    if seen:
+        seen = set(seen)
+        fresh = [u for u in free if seen.isdisjoint(u.ids)]
+        again = [u for u in free if not seen.isdisjoint(u.ids)]
+    else:
+        fresh, again = free, []
     rng.shuffle(fresh)
     rng.shuffle(again)
     picked = []

@@ -137,6 +137,7 @@ def export(bank_id):
     items = db.session.scalars(services.filtered_questions(bank, args).order_by(Question.id)).all()
     filtered = any(args.get(key) for key in ("q", "type", "category", "difficulty", "law", "import")) \
         or args["status"] != "all"
+    items = services.with_whole_cases(items)
     return xlsx_download(services.export_bytes(items), f"{bank.name}{'（筛选）' if filtered else ''}.xlsx")
 
 
@@ -315,9 +316,12 @@ def _question_view(values):
     citation = values["law_name"] + values["law_article"]
     if version:
         citation += f"（{version.isoformat()}版）"
-    return {"qtype": qtype.code, "type_label": qtype.label, "stem": values["stem"], "options": values["options"],
+    return {"qtype": qtype.code, "type_label": qtype.label, "fixed_options": qtype.has_fixed_options,
+            "stem": values["stem"], "options": values["options"],
             "answer_label": qtype.answer_label(values["answer"], values["options"]),
-            "explanation": values["explanation"], "citation": citation, "category": values["category"]}
+            "explanation": values["explanation"], "citation": citation, "category": values["category"],
+            "case_id": values.get("case_id", ""), "case_text": values.get("case_text", ""),
+            "variant_group": values.get("variant_group", "")}
 
 
 def _snapshot(preview: importer.ImportPreview) -> dict:

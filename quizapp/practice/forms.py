@@ -7,14 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired
 
-from ..bank.qtypes import TYPE_LABELS
+from ..bank.units import RULE_KINDS
 from .services import COUNTS, DEFAULT_COUNT, DEFAULT_REDO_COUNT, REDO_COUNTS
 
 
 class StartForm(FlaskForm):
     category = SelectField("分类", choices=[("", "全部分类")], validate_choice=False)
     law = SelectField("法律法规", choices=[("", "全部法律法规")], validate_choice=False)
-    qtype = SelectField("题型", choices=[("", "全部题型"), *TYPE_LABELS.items()], validate_choice=False)
+    qtype = SelectField("题型", choices=[("", "全部题型"), *RULE_KINDS.items()], validate_choice=False)
     count = SelectField("题数", choices=[(str(n), f"{n} 道") for n in COUNTS], default=str(DEFAULT_COUNT),
                         validate_choice=False)
     submit = SubmitField("开始练习")

@@ -13,8 +13,8 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..bank.models import Bank, Question
-from ..bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS, shown_order, to_bank_letters, to_displayed_letters
-from ..bank.units import group_units, pick_units
+from ..bank.qtypes import LETTERS, REGISTRY, shown_order, to_bank_letters, to_displayed_letters
+from ..bank.units import CASE, RULE_KINDS, group_units, pick_units
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
 from ..extensions import db
@@ -166,7 +166,9 @@ def _filtered(stmt: sa.Select, *, category="", law="", qtype="") -> sa.Select:
         stmt = stmt.where(category_condition(Question.category, category))
     if law:
         stmt = stmt.where(Question.law_name == law)
-    if qtype:
+    if qtype == CASE:
+        stmt = stmt.where(Question.case_id != "")
+    elif qtype:
         stmt = stmt.where(Question.qtype == qtype)
     return stmt
 
@@ -239,7 +241,7 @@ def describe(filters: dict, kind: str = "practice") -> str:
     if filters.get("law"):
         parts.append(f"法律法规：{filters['law']}")
     if filters.get("qtype"):
-        parts.append(TYPE_LABELS.get(filters["qtype"], filters["qtype"]))
+        parts.append(RULE_KINDS.get(filters["qtype"], filters["qtype"]))
     if filters.get("source"):
         parts.append(f"来源：{SOURCES.get(filters['source'], filters['source'])}")
     return " · ".join(parts) or ("全部错题" if kind == "redo" else "全部题目随机")
@@ -291,7 +293,7 @@ def _create_session(user: User, kind: str, filters: dict, ids: list[int]) -> Pra
 def start_session(user: User, *, category="", law="", qtype="", count=None) -> tuple[PracticeSession, int]:
     """Draw up to ``count`` random questions matching the choices; returns (session, requested count)."""
     problems = []
-    if qtype and qtype not in REGISTRY:
+    if qtype and qtype not in RULE_KINDS:
         problems.append(("qtype", "请选择题型。"))
     try:
         count = _parse_count(count, COUNTS, DEFAULT_COUNT)

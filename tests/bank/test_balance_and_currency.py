@@ -136,7 +136,7 @@ def test_longest_option_giving_the_key_away_is_counted():
     """Is a bank where the unique longest option is the key in most 单选 failed?"""
     questions = [_single(f"题{i}", "B", ("甲", "很长很长的正确答案", "丙", "丁")) for i in range(12)]
     figures = balance.measure("长", questions)
-    assert figures.longest_is_key == 1.0 and any("最长选项" in p for p in figures.problems)
+    assert figures.longest_is_key == 1.0 and any("最长选项恰为答案" in p for p in figures.problems)
 
 
 def test_rebalancing_spreads_keys_keeps_answers_and_is_idempotent():

@@ -145,3 +145,14 @@ def test_organiser_groups_questions_on_the_bank_page(app, client, make_client, f
                        {"question_ids": [str(first.id)], "group": ""}).status_code in (403, 404)
     db.session.expire_all()
     assert first.variant_group == "jia-renqi"
+
+
+def test_a_filtered_export_keeps_cases_whole(app, client, f, org, jia_bank, yi_bank):
+    """Does exporting only 不定项 bring the rest of each case along, so the file imports back?"""
+    importer.apply_import(None, jia_bank, read(case_rows("WHOLE-1") + [row(stem="独立单选（ ）。")]))
+    db.session.commit()
+    client.login("org_jia")
+    exported = client.get(f"/banks/{jia_bank.id}/export.xlsx?type=indefinite").data
+    preview = importer.preview_import(exported, yi_bank, "filtered.xlsx")
+    assert not preview.problems
+    assert [item.values["case_id"] for item in preview.accepted] == ["WHOLE-1"] * 3

@@ -110,7 +110,7 @@ def test_cadre_sits_a_paper_with_a_case_and_indefinite_questions(client, make_cl
     organiser.login("zz_stats")
     clock.advance(days=3)
     stats = organiser.get(f"/manage/exams/{exam.id}/stats").get_data(as_text=True)
-    assert "不定项选择题 · 第" in stats and "单选题 · 第" in stats
+    assert "不定项选择题 · 第" in stats and "单选题 · 案例 CASE-" in stats
 
 
 def test_demo_paper_has_cases_and_indefinite_once_the_banks_hold_them(f, tree):

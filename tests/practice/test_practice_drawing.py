@@ -147,3 +147,12 @@ def test_practice_shows_options_in_its_own_order_and_grades_in_bank_letters(f, c
         answer, _ = services.submit_answer(cadre, practice, seq, shown.shown(question.answer))
         assert answer.correct and answer.response == question.answer
     assert len(shown_keys) > 1 and len(questions) == 12
+
+
+def test_practise_cases_only(f, cadre):
+    """Can a cadre choose 案例分析 and get whole cases, and nothing else?"""
+    bank = f.bank()
+    f.questions(3, bank=bank)
+    case = [q.id for q in f.case(bank, size=3)]
+    practice, _ = services.start_session(cadre, qtype="case", count=5)
+    assert practice.question_ids == case and practice.label == "案例分析题"
