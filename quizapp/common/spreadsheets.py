@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Number
 
-import pandas as pd
-
 from .clock import format_datetime
 
 MAX_ZIP_ENTRIES = 2000
@@ -154,6 +152,8 @@ def read_workbook(data: bytes, max_bytes: int | None = None) -> list[Sheet]:
     if kind == "xlsx":
         check_zip(data)
     try:
+        import pandas as pd  # only here: pandas and numpy cost ~1 s and ~100 MB at start-up in every worker
+
         frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str,
                                engine="calamine", keep_default_na=False, na_filter=False)
     except Exception:  # calamine raises many kinds on damaged files
