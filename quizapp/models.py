@@ -10,3 +10,4 @@ from .study.models import (Law, LawArticle, LawHeading, LawSource, LawVersion, M
                            MaterialCategory, MaterialFile, MaterialRequirement, OfflineAttendance, OfflineSession,
                            StudyCredit, StudyProgress, StudySession, StudyTarget)
 from .reports.models import PersonStat, Refresh, ReportSetting, UnitStat  # noqa: F401
+from .jobs import Job  # noqa: F401,E402
