@@ -21,6 +21,7 @@ and rebuilds never double-count; SQLite serialises writers anyway.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
@@ -29,9 +30,9 @@ from ..accounts.models import Unit, User
 from ..exams.models import Exam, ExamResult, ExamUnit
 from ..study.models import (Material, MaterialCategory, MaterialRequirement, OfflineAttendance, OfflineSession,
                             StudyCredit, StudyProgress)
-from . import rollup
+from . import figures, rollup
 from .models import FACT_COLUMNS, Refresh, UnitStat
-from .periods import exam_month
+from .periods import Period, exam_month
 
 KEY = "report_upkeep"
 EVERY_YEAR = 0  # "every year that has a roll-up"
@@ -190,10 +191,34 @@ def _upsert(session):
     return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(UnitStat.__table__)
 
 
-def _contributions(session, year, ids):
-    stmt = rollup.person_contributions(year, User.id.in_(ids)).subquery("c")
-    rows = session.execute(sa.select(stmt.c.slot, stmt.c.unit_id, *[sa.func.sum(stmt.c[n]) for n in DELTA_COLUMNS])
-                           .group_by(stmt.c.slot, stmt.c.unit_id)).all()
+_STATEMENTS: dict = {}
+
+
+def _statements(year):
+    """(person-row INSERTs, contributions SELECT) for ``year``, with the people as an expanding bind parameter.
+
+    Built once per year and set of exams and requirements, then reused: constructing these expressions costs
+    far more than running them for a handful of people.
+    """
+    exams = figures.year_exams("/", year)
+    requirements = figures.requirements_for(Period("year", year))
+    key = (year, current_app.config.get("TIMEZONE"), tuple((e.id, exam_month(e), repr(e.band_list)) for e in exams),
+           tuple(sorted(requirements.due_end.items())))
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) > 32:
+            _STATEMENTS.clear()
+        ids = sa.bindparam("ids", expanding=True)
+        inserts = rollup.person_row_statements(year, ids, exams, requirements)
+        c = rollup.person_contributions(year, User.id.in_(ids)).subquery("c")
+        contributions = (sa.select(c.c.slot, c.c.unit_id, *[sa.func.sum(c.c[n]) for n in DELTA_COLUMNS])
+                         .group_by(c.c.slot, c.c.unit_id))
+        found = _STATEMENTS[key] = (inserts, contributions)
+    return found
+
+
+def _contributions(session, stmt, ids):
+    rows = session.execute(stmt, {"ids": ids}).all()
     return {(slot, unit_id): list(values) for slot, unit_id, *values in rows}
 
 
@@ -217,13 +242,15 @@ def _add_deltas(session, year, before, after):
 def recount_people(session, year: int, ids):
     """Rebuild the person rows of ``ids`` in ``year`` and carry the difference into their units' rows."""
     person = rollup.PersonStat.__table__
+    inserts, contributions = _statements(year)
     ids = sorted(ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        before = _contributions(session, year, chunk)
+        before = _contributions(session, contributions, chunk)
         session.execute(sa.delete(person).where(person.c.year == year, person.c.user_id.in_(chunk)))
-        rollup._insert_person_rows(year, chunk)
-        _add_deltas(session, year, before, _contributions(session, year, chunk))
+        for stmt in inserts:
+            session.execute(stmt, {"ids": chunk})
+        _add_deltas(session, year, before, _contributions(session, contributions, chunk))
 
 
 def recount_units(session, year: int, unit_ids):
