@@ -1,10 +1,10 @@
 """Deterministic report data at scale: a unit tree, cadres, a year of monthly exams, study time, sessions.
 
-Run:  DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
+Run:  createdb -h 127.0.0.1 -U postgres bench_mine && DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_mine \
       .venv/bin/python benchmarks/gen_data.py --cadres 100000 --months 12
 
-The database is emptied first (--keep to add to it), then upgraded to the
-project's migrations. Rows go in with COPY on PostgreSQL and executemany on
+The database must be empty (it is never emptied here; --keep adds to one that has the schema); it is
+upgraded to the project's migrations. Rows go in with COPY on PostgreSQL and executemany on
 SQLite. What it makes, per 10,000 cadres: one county of 15 townships, each
 with 3 organs and 15 administrative villages (1 + 15·18 units); about 5% 述法对象
 in the organs, 3–4 法律明白人 per village; 3% who join during the year and 2%
@@ -70,18 +70,13 @@ class Writer:
         return len(rows)
 
 
-def reset(url):
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1]
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.unlink(path + suffix)
-        return
+def is_empty(url) -> bool:
+    """True when the database has no tables yet (gen_data fills only databases that hold nothing)."""
     engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+    try:
+        return not sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
 
 
 def migrate(url):
@@ -285,15 +280,16 @@ def main(argv=None):
     parser.add_argument("--cadres", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--keep", action="store_true", help="do not empty the database first")
+    parser.add_argument("--keep", action="store_true", help="add to a database that already has the schema")
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL")
     if not url:
         parser.error("set DATABASE_URL (postgresql+psycopg://… or sqlite:////path/file.db)")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if not args.keep:
-        reset(url)
+    if not args.keep and not is_empty(url):
+        # It never empties a database: a benchmark must not be able to wipe one it did not create.
+        parser.error("the database is not empty: give a new one (createdb …), or --keep to add to it")
     migrate(url)
     generate(url, args.cadres, min(12, max(1, args.months)), args.seed)
 

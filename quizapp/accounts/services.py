@@ -1,4 +1,5 @@
 """Use cases for units and accounts. Services flush; the caller commits once."""
+import functools
 import re
 import secrets
 
@@ -16,8 +17,16 @@ from .scope import unit_visible
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD_LENGTH = 8
-# Compared against when a login name is unknown, so both failures cost the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash():
+    """Compared against when a login name is unknown, so both failures cost the same time.
+
+    Made on first use, not at import: hashing costs ~0.3 s of start-up in every process.
+    """
+    return generate_password_hash("not-a-real-password")
+
 # Initial passwords are read off paper and typed on phones by people who rarely type Latin letters: lower
 # case only (no shift key), no look-alikes (i l o q g u v 0 1 9 6), letters then digits (one keyboard switch).
 TEMP_LETTERS = "abcdefhjkmnprstwxyz"
@@ -55,7 +64,7 @@ def authenticate(login, password):
     login = (login or "").strip()
     user = db.session.scalar(sa.select(User).where(User.login == login)) if login else None
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None

@@ -71,14 +71,15 @@ def _zeros(**values):
     return columns
 
 
-def _month_facts(year: int, ids=None):
+def _month_facts(year: int, ids=None, exams=None, requirements=None):
     """Fact rows of ``year``, one per exam pair, material pair and credit row: (user_id, month, facts…).
 
-    ``ids`` narrows them to some people (the incremental recount); None is everyone.
+    ``ids`` narrows them to some people (a list, or an expanding bind parameter: the incremental recount);
+    None is everyone. ``exams`` and ``requirements`` are looked up when not given.
     """
     people = User.id.in_(ids) if ids is not None else None
     parts = []
-    exams = figures.year_exams("/", year)
+    exams = figures.year_exams("/", year) if exams is None else exams
     if exams:
         rows = figures.exam_rows(None, exams, people=people).subquery("exam_facts")
         parts.append(sa.select(rows.c.user_id, sa.cast(rows.c.month, sa.Integer).label("month"), *_zeros(
@@ -86,7 +87,7 @@ def _month_facts(year: int, ids=None):
             exam_makeup=rows.c.makeup, score_sum=rows.c.score, score_n=rows.c.sat,
             **{f"bin{i}": sa.case((rows.c.bin == i, 1), else_=0) for i in range(5)},
             unmet=1 - rows.c.passed)))
-    requirements = figures.requirements_for(Period("year", year))
+    requirements = figures.requirements_for(Period("year", year)) if requirements is None else requirements
     if requirements.ids:
         rows = figures.material_rows(None, requirements, people=people).subquery("material_facts")
         due_year = sa.cast(sa.extract("year", rows.c.due_date), sa.Integer)
@@ -168,28 +169,36 @@ def refresh(year: int, *, if_older_than: float | None = None) -> Refresh:
 
 
 def _insert_person_rows(year: int, ids=None):
-    """Person rows of ``year`` (of the people ``ids``, or everyone): months summed from the facts, then quarters
-    and the year summed from the months."""
+    """Person rows of ``year`` (of the people ``ids``, or everyone)."""
+    for stmt in person_row_statements(year, ids):
+        db.session.execute(stmt)
+
+
+def person_row_statements(year: int, ids=None, exams=None, requirements=None) -> list:
+    """The three INSERT … SELECTs of person rows, run in order: months summed from the facts, then quarters
+    and the year summed from the months. Built once and reused by the incremental recount (with ``ids`` an
+    expanding bind parameter): building these expressions costs more than running them for one person."""
     person = PersonStat.__table__
-    facts = _month_facts(year, ids)
+    facts = _month_facts(year, ids, exams, requirements)
     sums = [sa.func.sum(facts.c[name]) for name in FACT_COLUMNS]
     sums[FACT_COLUMNS.index("online_months")] = sa.case((sa.func.sum(facts.c.online_seconds) > 0, 1), else_=0)
-    db.session.execute(sa.insert(person).from_select(
+    statements = [sa.insert(person).from_select(
         ["year", "slot", "user_id", *FACT_COLUMNS],
         sa.select(sa.literal(year), facts.c.month, facts.c.user_id, *[sa.func.coalesce(s, 0) for s in sums])
         .group_by(facts.c.user_id, facts.c.month)
         # Stored month by month, so that reading one period touches only its own pages.
-        .order_by(facts.c.month, facts.c.user_id)))
+        .order_by(facts.c.month, facts.c.user_id))]
     months = sa.select(person).where(person.c.year == year, person.c.slot <= 12)
     if ids is not None:
         months = months.where(person.c.user_id.in_(ids))
     months = months.subquery("months")
     quarter = SLOT_QUARTER + (months.c.slot + 2) // 3
     for slot, keys in ((quarter, [months.c.user_id, quarter]), (sa.literal(SLOT_YEAR), [months.c.user_id])):
-        db.session.execute(sa.insert(person).from_select(
+        statements.append(sa.insert(person).from_select(
             ["year", "slot", "user_id", *FACT_COLUMNS],
             sa.select(sa.literal(year), slot, months.c.user_id, *[sa.func.sum(months.c[n]) for n in FACT_COLUMNS])
             .group_by(*keys)))
+    return statements
 
 
 UNIT_EXTRA = ("people", "persons", "obliged", "complete", "online_people", "outsiders")

@@ -365,8 +365,11 @@ def iter_batches(root: Unit, year: int, batch_size: int = 500):
             return
 
 
-def batch_filler(root: Unit, year: int):
-    """A function that writes every 述法对象 of ``root`` into a StreamingWorkbook: a summary row each, and details."""
+def batch_filler(root: Unit, year: int, progress=None):
+    """A function that writes every 述法对象 of ``root`` into a StreamingWorkbook: a summary row each, and details.
+
+    ``progress(done)`` is told how many people are written after each batch (the job page shows it).
+    """
     from ..accounts.services import unit_full_name
 
     title = f"{unit_full_name(root)} {year}年度领导干部学法情况"
@@ -376,7 +379,9 @@ def batch_filler(root: Unit, year: int):
         exams = book.sheet("考试明细", EXAM_HEADER, EXAM_WIDTHS)
         sessions = book.sheet("线下学法", SESSION_HEADER, SESSION_WIDTHS)
         materials = book.sheet("必修资料", MATERIAL_HEADER, MATERIAL_WIDTHS)
+        done = 0
         for batch in iter_batches(root, year):
+            done += len(batch)
             for sheet in batch:
                 summary.append(summary_row(sheet))
                 for row in exam_rows(sheet):
@@ -385,5 +390,7 @@ def batch_filler(root: Unit, year: int):
                     sessions.append(row)
                 for row in material_rows(sheet):
                     materials.append(row)
+            if progress is not None:
+                progress(done)
 
     return fill

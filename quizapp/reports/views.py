@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import jobs
 from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
 from ..accounts.models import Unit, User
 from ..accounts.scope import get_unit_or_404, get_user_or_404, units_in_scope
@@ -29,6 +30,7 @@ from ..study.models import OFFLINE_KINDS
 from ..study.services import minutes_per_hour
 from . import annual as annual_module
 from . import archive as archive_module
+from . import background  # noqa: F401  (registers the reports' job handlers)
 from . import figures, queries, rollup, services, shufa
 from .figures import Figures
 from .forms import RefreshForm, SettingsForm, ShufaTextForm
@@ -664,16 +666,21 @@ def _sheet_specs(sheet):
     ]
 
 
-@reports_bp.route("/shufa/export")
+@reports_bp.route("/shufa/export", methods=["POST"])
 @leaders_required
 def shufa_export():
-    """Every 述法对象 of the subtree in one workbook: a summary row each, and detail sheets."""
+    """Every 述法对象 of the subtree in one workbook, made by a background job; the job's page offers the file."""
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
     root = _unit_arg()
     year = _year_arg()
     services.record_export(current_user, "述法对象学法情况（批量）", root, str(year))
+    job = jobs.submit("reports.shufa_batch", current_user, {"unit_id": root.id, "year": year},
+                      title=f"{root.name} {year}年度述法对象学法情况（批量导出）",
+                      back_url=url_for("reports.shufa_index", unit=root.id, year=year))
     db.session.commit()
-
-    return xlsx_download(shufa.batch_filler(root, year), f"{root.name}-{year}-述法对象学法情况.xlsx")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # ================================================================ annual figures
@@ -792,15 +799,10 @@ def refresh():
     if not form.validate_on_submit():
         abort(400)
     year = form.year.data
-    services.finalise_overdue()
-    before = rollup.computed_at(year)
-    row = rollup.refresh(year, if_older_than=MIN_REFRESH_SECONDS)
+    job = jobs.submit("reports.rebuild", current_user, {"year": year, "if_older_than": MIN_REFRESH_SECONDS},
+                      title=f"更新{year}年统计数据", back_url=target)
     db.session.commit()
-    if before is not None and row.computed_at == before:
-        flash("统计数据刚刚更新过，无需重复更新。", "info")
-    else:
-        flash(f"{year}年统计数据已更新。", "success")
-    return redirect(target)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # ================================================================ 说明 and settings

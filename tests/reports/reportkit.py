@@ -80,12 +80,12 @@ class World:
     # ------------------------------------------------------------ figures
 
     def figures(self, unit, period):
-        """The roll-up's figures of ``unit``'s subtree for a period key such as "2026-03" (rebuilt first)."""
+        """The roll-up's figures of ``unit``'s subtree for a period key such as "2026-03" (as writes left them)."""
         from quizapp.reports import rollup
         from quizapp.reports.periods import Period
 
         period = Period.parse(period)
-        rollup.refresh(period.year)
+        db.session.expire_all()
         return rollup.total(unit, period)
 
     # ------------------------------------------------------------ study
@@ -125,3 +125,16 @@ class World:
         offline_services.confirm_session(self.admin, session)
         db.session.commit()
         return session
+
+
+def shufa_batch(client, query=""):
+    """POST the 述法 batch export, follow it to its job's page (jobs run at once in tests) and fetch the file."""
+    response = client.post(f"/reports/shufa/export?{query}", {})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    job_page = response.headers["Location"]
+    page = client.get(job_page).get_data(as_text=True)
+    assert 'data-status="done"' in page and 'id="job-file"' in page, page
+    response = client.get(job_page + "/file")
+    response.get_data()  # buffered, so the file can be closed here
+    response.close()
+    return response

@@ -11,7 +11,7 @@ from reportkit import at
 PAGES = [
     "/reports/?period=2026-03", "/reports/?period=2026", "/reports/units/{jia}?period=2026-03",
     "/reports/units/{county}/people?period=2026-03&sort=average", "/reports/units/{county}/rankings?period=2026-03",
-    "/reports/units/{county}/unfinished?period=2026-03", "/reports/shufa?year=2026", "/reports/shufa/export?year=2026",
+    "/reports/units/{county}/unfinished?period=2026-03", "/reports/shufa?year=2026",
     "/reports/annual?year=2026", "/reports/annual/records/sat?year=2026", "/reports/annual/records/aides?year=2026",
     "/reports/units/{county}/unfinished?period=2026-03&format=xlsx",
     "/reports/units/{county}/people?period=2026-03&format=xlsx",

@@ -25,7 +25,7 @@ def _other_village_urls(tree, people):
     urls = [f"/reports/units/{v2}", f"/reports/units/{v2}/people", f"/reports/units/{v2}/rankings",
             f"/reports/units/{v2}/unfinished", f"/reports/?unit={v2}", f"/reports/shufa?unit={v2}",
             f"/reports/shufa/{shufa_other}", f"/reports/shufa/{shufa_other}?unit={v2}",
-            f"/reports/shufa/export?unit={v2}", f"/reports/annual?unit={v2}",
+            f"/reports/annual?unit={v2}",
             f"/reports/annual/records/people?unit={v2}", f"/reports/annual/records/sat?unit={v2}",
             f"/reports/people/{other}", f"/reports/people/{shufa_other}",
             f"/reports/shufa/{people['v1_shufa'].id}?unit={county}", f"/reports/units/{county}"]
@@ -81,9 +81,10 @@ def test_cadre_cannot_open_leader_reports(client, tree, people):
     own = tree["v1"].id
     for url in ["/reports/", f"/reports/units/{own}", f"/reports/units/{own}/people", f"/reports/units/{own}/rankings",
                 f"/reports/units/{own}/unfinished", "/reports/shufa", f"/reports/shufa/{people['v1_shufa'].id}",
-                "/reports/shufa/export", "/reports/annual", "/reports/annual/records/people",
+                "/reports/annual", "/reports/annual/records/people",
                 f"/reports/people/{people['v1_shufa'].id}", "/reports/settings"]:
         assert client.get(url).status_code == 404, url
+    assert client.post("/reports/shufa/export", {}).status_code == 404
     own_record = f"{people['cadre'].name} 2026年度学习档案"
     assert _opens(client, "/reports/me", own_record)
     assert _opens(client, f"/reports/people/{people['cadre'].id}", own_record)

@@ -9,7 +9,7 @@ import pytest
 from quizapp.reports import rollup, shufa
 from quizapp.reports.queries import Rank
 
-from reportkit import at
+from reportkit import shufa_batch, at
 
 
 @pytest.fixture
@@ -181,14 +181,14 @@ def test_edit_refused_outside_scope_and_for_cadres(client, make_client, tree, ye
 def test_batch_has_everyone_in_scope_once(client, tree, year, world):
     """The batch workbook has one summary row per 述法对象 of the scope, in unit order, with details."""
     client.login("admin01")
-    response = client.get(f"/reports/shufa/export?year=2026&unit={tree['county'].id}")
+    response = shufa_batch(client, f"year=2026&unit={tree['county'].id}")
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     names = [row[1].value for row in book["述法对象汇总"].iter_rows(min_row=3)]
     assert names == ["王乡长", "李副乡长", "孙书记"] or sorted(names) == ["孙书记", "李副乡长", "王乡长"]
     assert len(names) == 3
     exam_lines = [row[1].value for row in book["考试明细"].iter_rows(min_row=2)]
     assert exam_lines.count("王乡长") == 2 and exam_lines.count("孙书记") == 2
-    only_jia = client.get(f"/reports/shufa/export?year=2026&unit={tree['jia'].id}")
+    only_jia = shufa_batch(client, f"year=2026&unit={tree['jia'].id}")
     book = openpyxl.load_workbook(io.BytesIO(only_jia.get_data()))
     assert sorted(row[1].value for row in book["述法对象汇总"].iter_rows(min_row=3)) == ["李副乡长", "王乡长"]
 

@@ -1,0 +1,238 @@
+"""The per-request floor, start-up and figure upkeep, each against a baseline measured in the same run.
+
+Run:  .venv/bin/python benchmarks/bench_scale.py [--saves 300] [--rounds 4]
+
+* start-up: CPU seconds and resident memory of ``import quizapp; create_app()`` in a fresh interpreter,
+  against a bare Flask + Flask-Login + Flask-WTF + Flask-SQLAlchemy app (alternating A B A B; CPU of the
+  child process as the kernel counts it, /proc via getrusage);
+* answer save: CPU per save through the app (signed-in cadre, CSRF header, the real save endpoint) against a
+  bare app doing the same sign-in check, CSRF check and conditional UPDATE; in-process test clients on one
+  scratch SQLite database each, alternating rounds A B A B;
+* figure upkeep: CPU per study-time write (credit + commit) with the report roll-up kept current in the same
+  transaction, against the same write with no roll-up to keep (alternating).
+
+Scratch databases and folders are made for the run and removed after (benchmarks/scratch.py).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+from scratch import scratch_folder  # noqa: E402
+
+STARTUP_APP = ("import resource, time; t = time.process_time(); from quizapp import create_app; "
+               "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+               "print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+STARTUP_BARE = ("import resource, time; t = time.process_time(); from flask import Flask; "
+                "from flask_login import LoginManager; from flask_wtf.csrf import CSRFProtect; "
+                "from flask_sqlalchemy import SQLAlchemy; app = Flask('bare'); "
+                "app.config.update(SECRET_KEY='x', SQLALCHEMY_DATABASE_URI='sqlite://'); "
+                "SQLAlchemy(app); LoginManager(app); CSRFProtect(app); "
+                "print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+
+
+def _startup(code):
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         timeout=120).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
+def bench_startup(rounds):
+    app, bare = [], []
+    for _ in range(rounds):  # A B A B
+        app.append(_startup(STARTUP_APP))
+        bare.append(_startup(STARTUP_BARE))
+    return {
+        "start-up CPU (import + create_app)": (statistics.median(a for a, _ in app) * 1000,
+                                               statistics.median(b for b, _ in bare) * 1000, "ms"),
+        "start-up memory (RSS)": (statistics.median(m for _, m in app), statistics.median(m for _, m in bare), "MB"),
+    }
+
+
+# ---------------------------------------------------------------- answer saves
+
+def bare_app(url):
+    """Flask + Flask-Login + CSRF + a conditional UPDATE: the least an authenticated, CSRF-checked save costs."""
+    import sqlalchemy as sa
+    from flask import Flask, jsonify, request
+    from flask_login import LoginManager, UserMixin, login_required, login_user
+    from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    users = sa.Table("users", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("login", sa.String(20)))
+    items = sa.Table("items", meta, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("user_id", sa.Integer), sa.Column("position", sa.Integer),
+                     sa.Column("response", sa.String(20)), sa.Column("seq", sa.Integer))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(users.insert().values(id=1, login="bare"))
+        conn.execute(items.insert(), [{"id": i, "user_id": 1, "position": i, "response": "", "seq": 0}
+                                      for i in range(1, 51)])
+    app = Flask("bare")
+    app.config.update(SECRET_KEY="bench", SESSION_REFRESH_EACH_REQUEST=False)
+    CSRFProtect(app)
+    login = LoginManager(app)
+
+    class U(UserMixin):
+        def __init__(self, id):
+            self.id = id
+
+    @login.user_loader
+    def load(user_id):
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(users.c.id).where(users.c.id == int(user_id))).first()
+        return U(row.id) if row else None
+
+    @app.post("/login")
+    def do_login():
+        login_user(U(1))
+        return "ok"
+
+    @app.get("/token")
+    def token():
+        return generate_csrf()
+
+    @app.post("/save")
+    @login_required
+    def save():
+        answer = request.get_json()["answers"][0]
+        with engine.begin() as conn:
+            done = conn.execute(items.update().where(items.c.user_id == 1, items.c.position == answer["position"],
+                                                     items.c.seq < answer["seq"])
+                                .values(response=answer["response"], seq=answer["seq"])).rowcount
+        return jsonify(saved=[{"position": answer["position"], "seq": answer["seq"], "accepted": bool(done)}])
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = True
+    csrf_exempt = app.extensions["csrf"].exempt
+    csrf_exempt(do_login)
+    client = app.test_client()
+    client.post("/login")
+    csrf = client.get("/token").get_data(as_text=True)
+
+    def one(seq):
+        response = client.post("/save", json={"answers": [{"position": 1 + seq % 50, "response": "A", "seq": seq}]},
+                               headers={"X-CSRFToken": csrf})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    return one
+
+
+def quizapp_saver(url, folder):
+    """A demo cadre signed in to the demo county's exam of this month, saving through the real endpoint."""
+    from flask_migrate import upgrade
+
+    from quizapp import create_app
+    from quizapp.demo import load_demo
+    from quizapp.exams.models import Exam
+    from quizapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True})
+    app.instance_path = folder
+    with app.app_context():
+        upgrade(directory=os.path.join(ROOT, "migrations"), revision="heads")
+        load_demo()
+        db.session.commit()
+        exam_id = db.session.scalars(Exam.__table__.select().with_only_columns(Exam.id)
+                                     .order_by(Exam.open_at.desc()).limit(1)).first()
+    client = app.test_client()
+    assert client.post("/login", data={"login": "ganbu", "password": "Ganbu@2026",
+                                       "csrf_token": _token(client.get("/login"))}).status_code == 302
+    csrf = _token(client.get("/password"))
+    started = client.post(f"/api/exams/{exam_id}/start", json={"confirm": True}, headers={"X-CSRFToken": csrf})
+    assert started.status_code in (200, 201), started.get_data(as_text=True)
+    attempt_id = started.get_json()["attempt_id"]
+
+    def one(seq):
+        response = client.post(f"/api/exams/attempts/{attempt_id}/answers", headers={"X-CSRFToken": csrf},
+                               json={"answers": [{"position": 1 + seq % 50, "response": "A", "seq": seq}]})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    return app, one
+
+
+def _token(page):
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def _cpu_per_call(fn, start, count):
+    started = time.process_time()
+    for seq in range(start, start + count):
+        fn(seq)
+    return (time.process_time() - started) / count * 1000
+
+
+def bench_saves(saves, rounds):
+    with scratch_folder("saves") as folder:
+        app, ours = quizapp_saver(f"sqlite:///{folder}/app.sqlite", folder)
+        bare = bare_app(f"sqlite:///{folder}/bare.sqlite")
+        ours(1), bare(1)  # warm-up
+        a, b = [], []
+        for r in range(rounds):
+            a.append(_cpu_per_call(ours, 10 + r * saves, saves))
+            b.append(_cpu_per_call(bare, 10 + r * saves, saves))
+        results = {"answer save CPU per request": (statistics.median(a), statistics.median(b), "ms")}
+        results.update(bench_upkeep(app, rounds))
+    return results
+
+
+def bench_upkeep(app, rounds, writes=40):
+    """Study-time writes with the roll-up kept current vs with none to keep (the same app and database)."""
+    from quizapp.accounts.models import User
+    from quizapp.common.clock import utcnow
+    from quizapp.extensions import db
+    from quizapp.reports import rollup
+    from quizapp.reports.models import PersonStat, Refresh, UnitStat
+    from quizapp.study.services import add_credit
+
+    with app.app_context():
+        year = utcnow().year
+        people = db.session.scalars(User.__table__.select().with_only_columns(User.id)
+                                    .where(User.role == "cadre").limit(writes)).all()
+
+        def write_all():
+            started = time.process_time()
+            for uid in people:
+                add_credit(uid, "material", "宪法", 60)
+                db.session.commit()
+            return (time.process_time() - started) / len(people) * 1000
+
+        kept, bare = [], []
+        for _ in range(rounds):
+            rollup.refresh(year)
+            db.session.commit()
+            write_all()  # warm the statement cache
+            kept.append(write_all())
+            for model in (PersonStat, UnitStat, Refresh):
+                db.session.execute(model.__table__.delete())
+            db.session.commit()
+            bare.append(write_all())
+    return {"study-time write with figures kept current": (statistics.median(kept), statistics.median(bare), "ms")}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--saves", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args(argv)
+    results = bench_startup(args.rounds)
+    results.update(bench_saves(args.saves, args.rounds))
+    rows = []
+    for figure, (value, baseline, unit) in results.items():
+        rows.append({"figure": figure, "value": round(value, 3), "baseline": round(baseline, 3),
+                     "ratio": round(value / baseline, 2) if baseline else None, "unit": unit,
+                     "rerun": "python benchmarks/bench_scale.py"})
+        print(f"{figure:48s} {value:10.3f} {unit:3s} baseline {baseline:10.3f}  ×{value / baseline:5.2f}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
