@@ -19,6 +19,9 @@ question gets four checks, always all four, so nothing passes silently:
 
 A check that cannot run because an earlier one did not pass is reported as
 ``unchecked`` with the reason.
+
+One module (~720 lines) of pure functions over plain values: the four citation checks, note links,
+currency (--as-of) and key balance report into one report object and are tested together.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ number, its paragraph (or line) and the reason.
 
 A problem is a RowProblem with ``sheet`` the section, ``row`` the question
 number and ``column`` where it is (第 12 段 / 第 12 行), the CLI's JSON shape.
+
+One module (~670 lines) because it is one grammar: the layout rules (headings, numbering, options, keys,
+answer tables) interact, and the writer must produce exactly what the reader accepts (round trip).
 """
 from __future__ import annotations
 

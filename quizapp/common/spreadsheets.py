@@ -8,6 +8,9 @@ touches them; every cell is read as text and formulas are never evaluated.
 Every export goes through one writer, ``StreamingWorkbook`` (rows out one by
 one, text formula-escaped), and one response, ``xlsx_download``: small files
 as bytes (``write_xlsx``), large ones streamed from a temporary file.
+
+One module (~630 lines) on purpose: the reading limits (size, zip, rows, formulas) and the export
+escaping must be read together to see that no path skips them.
 """
 from __future__ import annotations
 

@@ -60,13 +60,4 @@ def init_app(app):
 
     @app.context_processor
     def navigation():
-        return {"nav_groups": nav_groups_for(current_user), "unread_notices": _unread_notices}
-
-
-def _unread_notices():
-    """Unread 消息 of the signed-in person, for the menu and the phone bar (asked only where a page shows it)."""
-    if not getattr(current_user, "is_authenticated", False):
-        return 0
-    from ..notices.services import unread_count
-
-    return unread_count(current_user)
+        return {"nav_groups": nav_groups_for(current_user)}

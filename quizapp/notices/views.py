@@ -9,6 +9,20 @@ from ..extensions import db
 from . import services
 
 notices_bp = Blueprint("notices", __name__, url_prefix="/messages")
+
+
+@notices_bp.app_context_processor
+def unread_for_menu():
+    """Unread 消息 of the signed-in person, for the menu and the phone bar (asked only where a page shows it).
+
+    Registered by this package, not by common/, which stays below every domain."""
+    def unread_notices():
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        from .services import unread_count
+
+        return unread_count(current_user)
+    return {"unread_notices": unread_notices}
 register_nav("notices.index", "消息", EVERYONE, order=24, group="我的")
 
 

@@ -1,6 +1,9 @@
 """Practice sessions and the 错题本: drawing questions, answering, study credit, wrong-question bookkeeping.
 
 Services flush and never commit; the view commits once.
+
+Kept as one module (~600 lines): drawing, answering and the 错题本 share the outcome rules; 每日一练
+(engage/) reuses them through ``submit_answer`` and ``record_outcomes``.
 """
 from __future__ import annotations
 

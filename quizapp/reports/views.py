@@ -4,6 +4,9 @@
 Each handler reads its arguments, asks the query modules, and renders (or exports). Reads are reads: a
 page never closes overdue attempts nor rebuilds the roll-up (writes keep the figures current, cron and jobs
 do the rest — see reports/rollup.py). The only writes are the export audit entries, “立即更新” and the settings.
+
+Long (~840 lines) because it is one blueprint with many thin handlers (each page and its .xlsx twin);
+the logic lives in queries.py, rollup.py, shufa.py and annual.py.
 """
 from __future__ import annotations
 
