@@ -25,7 +25,8 @@ from ..common.uploads import sha256_hex
 from ..extensions import db
 from ..study import materials as study_materials
 from ..practice.models import PracticeSession
-from .daily import new_practice_session, question_ids_hidden_from
+from ..exams.access import question_ids_hidden_from
+from .daily import new_practice_session
 from .models import Case
 
 HEADER_KEYS = ("title", "category", "laws", "questions", "tags")

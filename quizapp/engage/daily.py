@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..bank.models import Question
 from ..common.clock import UTC, local_zone, to_local, utcnow
-from ..exams.access import exams_for_user_stmt
-from ..exams.models import Attempt, AttemptItem, Exam, ExamOverride, PaperQuestion, PaperRule, PaperVariant
+from ..exams.access import question_ids_hidden_from
+from ..exams.models import PaperRule, PaperVariant
 from ..extensions import db
 from ..practice import services as practice
 from ..practice.models import MistakeEntry, PracticeAnswer, PracticeSession
@@ -47,37 +47,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 # ---------------------------------------------------------------- what may not be practised now
-
-def question_ids_hidden_from(user_id: int, now: datetime) -> sa.Select:
-    """Question ids a person may not practise at ``now``: those of their open attempts, and those of exams
-    whose answers are not yet released to them (their submitted attempts before the review opens, a
-    score-only exam's papers, and the fixed papers of exams they are still to sit).
-
-    This is the exam-trust rule practice applies; both must stay the same rule.
-    """
-    override_open = (sa.select(ExamOverride.id)
-                     .where(ExamOverride.exam_id == Exam.id, ExamOverride.close_at > now).exists())
-    not_released = sa.or_(
-        Exam.review_policy == "score",
-        sa.and_(Exam.review_policy == "after_close",
-                sa.or_(Exam.close_at > now,
-                       sa.and_(Exam.makeup_enabled.is_(True), Exam.makeup_close_at > now),
-                       override_open)),
-    )
-    attempted = (sa.select(AttemptItem.question_id)
-                 .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-                 .join(Exam, Exam.id == Attempt.exam_id)
-                 .where(Attempt.user_id == user_id, AttemptItem.question_id.is_not(None),
-                        sa.or_(Attempt.status == "open", not_released)))
-    user = db.session.get(User, user_id)
-    if user is None:
-        return attempted
-    upcoming = exams_for_user_stmt(user).where(sa.or_(not_released, Exam.close_at > now)).with_only_columns(Exam.id)
-    fixed = (sa.select(PaperQuestion.question_id)
-             .join(PaperVariant, PaperVariant.id == PaperQuestion.variant_id)
-             .where(PaperVariant.exam_id.in_(upcoming)))
-    return sa.union(attempted, fixed)
-
+# One rule for practice, the 错题本 and 每日一练: ``exams.access.question_ids_hidden_from`` (issue 11).
 
 # ---------------------------------------------------------------- whose laws
 
