@@ -38,7 +38,12 @@ _APP = None  # the app jobs run in (set by init_app; the worker's own app)
 
 
 def _default_url():
-    return "sqlite:///" + str(Path(__file__).resolve().parent.parent / "instance" / "jobs.sqlite")
+    """A SQLite queue in the app's instance folder, found as Flask finds it (installed or not)."""
+    from flask.sansio.scaffold import find_package
+
+    prefix, package_path = find_package(__name__.split(".")[0])
+    folder = Path(prefix) / "var" / "quizapp-instance" if prefix is not None else Path(package_path) / "instance"
+    return "sqlite:///" + str(folder / "jobs.sqlite")
 
 
 def make_huey(url: str | None = None):
