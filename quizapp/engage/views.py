@@ -71,6 +71,7 @@ def show(set_id):
         return redirect(url_for("engage.summary", set_id=found.id))
     form = AnswerForm(formdata=None)
     form.seq.data = str(session.position)
+    question = practice.shown_question(session, session.position, question)  # the session's option order
     return render_template("engage/question.html", daily_set=found, session=session, question=question, form=form,
                            selected=set())
 

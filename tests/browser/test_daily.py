@@ -30,8 +30,9 @@ def test_daily_five_from_home_with_feedback_and_streak(f, tree, clock, page, liv
     for n in range(5):
         body = page.inner_text("main")
         assert f"第 {n + 1} / 5 题" in body and "解析" not in body
-        choice = "B" if n == 0 else "A"
-        page.check(f"input[name=response][value={choice}]")
+        # Options are shuffled per session (as in 模拟练习): choose by text, not by letter.
+        wanted = "错的说法" if n == 0 else "对的说法"
+        page.locator("label.option", has_text=wanted).locator("input[name=response]").check()
         page.click("button:has-text('提交答案')")
         page.wait_for_url(re.compile(r".*/feedback/\d+$"))
         body = page.inner_text("main")

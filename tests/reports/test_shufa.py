@@ -153,7 +153,7 @@ def test_leader_edit_is_kept_exported_and_audited(client, tree, year, world):
     overview = {row[0].value: row[1].value for row in
                 openpyxl.load_workbook(io.BytesIO(response.get_data()))["学法情况"].iter_rows(min_row=3)}
     assert overview["学法情况（可直接粘贴）"] == own
-    batch = openpyxl.load_workbook(io.BytesIO(client.get("/reports/shufa/export?year=2026").get_data()))
+    batch = openpyxl.load_workbook(io.BytesIO(shufa_batch(client, "year=2026").get_data()))
     assert own in [row[-1].value for row in batch["述法对象汇总"].iter_rows()]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "reports.shufa_text"))
     assert entry.changes["学法情况"][1] == own and entry.changes["学法情况"][0].startswith("王乡长同志2026年度认真落实")

@@ -91,6 +91,10 @@ def build_world(f, tree, label):
     # 消息: a notice to the victim.
     notice_services.send(org_yi, [(victim.id, f"{label}提醒正文")], kind="reminder", topic="2026",
                          title=f"{label}督办提醒", scope_label=f"{label}名单", target=tree["yi"])
+    # A background job the victim asked for (its page and file are theirs only); a plain row, not run here.
+    from quizapp.jobs import Job
+    job = Job(kind="reports.shufa_batch", user_id=victim.id, title=f"{label}述法材料", params={}, status="queued")
+    db.session.add(job)
     db.session.commit()
     notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == victim.id))
     item = db.session.scalar(sa.select(PaperQuestion.id))
@@ -102,6 +106,7 @@ def build_world(f, tree, label):
         "material_id": material.id, "requirement_id": requirement.id, "entry_id": mistake.id if mistake else 999999,
         "practice.session_id": practice.id, "offline.session_id": session.id,
         "case_id": case.id, "contest_id": contest.id, "set_id": daily_set.id, "notice_id": notice.id,
+        "job_id": job.id,
         "contests.action": "next",  # <any(next, reveal, finish)>: the step that would change the contest
     }
     return {"people": people, "ids": ids, "victim": victim, "exam": exam, "bank": bank, "unit": unit,

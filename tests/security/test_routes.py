@@ -79,6 +79,7 @@ ROUTES = {
     "users.import_apply": PAGE, "users.template": PAGE,
     "users.show": OBJECT, "users.edit": OBJECT, "users.reset_password": OBJECT, "users.set_active": OBJECT,
     "users.unlock_sign_in": OBJECT,
+    "jobs.show": OBJECT, "jobs.file": OBJECT,  # a job's progress and file belong to the person who asked
     # Merged later (issues 13, 14, 16).
     "main.mine": PAGE, "users.slips": PAGE,  # slips: only people in the signed-in manager's scope are printed
     "bank.template_docx": PAGE,

@@ -184,7 +184,14 @@ def test_two_servers_share_the_throttle_through_redis(database_url, redis_uri, f
 
     from quizapp import create_app
 
-    from conftest import CsrfClient, IsolatedClient
+    # tests/conftest.py by path: under xdist another folder's conftest may own the name "conftest".
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("tests_root_conftest", Path(__file__).parents[1] / "conftest.py")
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    CsrfClient, IsolatedClient = root_conftest.CsrfClient, root_conftest.IsolatedClient
 
     def server():
         other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
