@@ -6,7 +6,7 @@ Run:  .venv/bin/python benchmarks/faults.py                       (every scenari
 Scenarios, all on 127.0.0.1, each bounded in time; gunicorn and the throwaway PostgreSQL are started by this
 script and stopped by their own pids:
 
-- ``load``: 200 cadres autosaving at once on SQLite, with the README's production command (4 sync workers)
+- ``load``: 200 cadres autosaving at once on SQLite, comparing gunicorn settings (gunicorn.conf.py's gthread 2×16 on two cores; the former README's 4 sync workers)
   and with the recommended one (gthread, 2 workers × 16 threads); latency p50/p99.
 - ``kill``: the same load while one worker is killed with SIGKILL, then the master and every worker, and
   gunicorn is started again.
@@ -51,10 +51,10 @@ from benchmarks.bench_exam import CSRF_RE, PASSWORD, free_port, prepare_database
 VENV_BIN = Path(sys.executable).parent
 UTC = timezone.utc
 GRACE = 10.0
-README_COMMAND = ["--workers", "4"]  # README: gunicorn --workers 4 --bind 127.0.0.1:8000 'quizapp:create_app()'
+README_COMMAND = ["--workers", "4"]  # the former README command: gunicorn --workers 4 (sync)
 RECOMMENDED = ["--worker-class", "gthread", "--workers", "2", "--threads", "16"]
 CONFIGS = {
-    "readme": ("README 4 sync workers", README_COMMAND),
+    "readme": ("former README: 4 sync workers", README_COMMAND),
     "gthread-2x16": ("gthread 2×16", RECOMMENDED),
     "gthread-1x16": ("gthread 1×16", ["--worker-class", "gthread", "--workers", "1", "--threads", "16"]),
     "gthread-4x8": ("gthread 4×8", ["--worker-class", "gthread", "--workers", "4", "--threads", "8"]),
