@@ -26,7 +26,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from ..common.spreadsheets import MAX_COMPRESSION_RATIO, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES, SpreadsheetError
+from ..common.spreadsheets import SpreadsheetError, open_checked_zip
 from . import qtypes
 from .qtypes import LETTERS
 
@@ -139,21 +139,8 @@ def is_docx(data: bytes) -> bool:
 
 def check_docx(data: bytes):
     """Refuse zip bombs, too many entries and macro documents (.docm) before any XML parser runs."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise SpreadsheetError("文件已损坏，无法作为 .docx 打开。") from None
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise SpreadsheetError("文件结构异常（包含的条目过多），已拒绝。")
-        total = sum(entry.file_size for entry in entries)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise SpreadsheetError("文件解压后过大，疑似恶意文件，已拒绝。")
-        compressed = sum(entry.compress_size for entry in entries) or 1
-        if total > 10 * 1024 * 1024 and total / compressed > MAX_COMPRESSION_RATIO:
-            raise SpreadsheetError("文件压缩比异常，疑似恶意文件，已拒绝。")
-        names = {entry.filename.lower() for entry in entries}
+    with open_checked_zip(data, ".docx") as archive:
+        names = {entry.filename.lower() for entry in archive.infolist()}
         types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
         if any(name.endswith("vbaproject.bin") for name in names) or b"macroEnabled" in types:
             raise SpreadsheetError("文件含有宏（.docm），已拒绝。请在 Word 中另存为 .docx（不含宏）后再上传。")

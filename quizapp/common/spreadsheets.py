@@ -110,23 +110,30 @@ def _looks_binary(head: bytes) -> bool:
     return len(head) > 0 and control / len(head) > 0.05
 
 
-def check_zip(data: bytes):
-    """Refuse damaged archives and zip bombs before any XML parser sees them."""
+def open_checked_zip(data: bytes, kind: str) -> zipfile.ZipFile:
+    """The archive of an Office file (``kind``: ".xlsx", ".docx"), refused when damaged or a zip bomb (too many
+    entries, too large unpacked, an abnormal compression ratio) before any XML parser sees it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise SpreadsheetError("文件已损坏，无法作为 .xlsx 打开。") from None
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise SpreadsheetError("文件结构异常（包含的条目过多），已拒绝。")
-        total = sum(entry.file_size for entry in entries)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise SpreadsheetError("文件解压后过大，疑似恶意文件，已拒绝。")
-        compressed = sum(entry.compress_size for entry in entries) or 1
-        if total > 10 * 1024 * 1024 and total / compressed > MAX_COMPRESSION_RATIO:
-            raise SpreadsheetError("文件压缩比异常，疑似恶意文件，已拒绝。")
-        names = {entry.filename for entry in entries}
+        raise SpreadsheetError(f"文件已损坏，无法作为 {kind} 打开。") from None
+    entries = archive.infolist()
+    total = sum(entry.file_size for entry in entries)
+    compressed = sum(entry.compress_size for entry in entries) or 1
+    problem = ("文件结构异常（包含的条目过多），已拒绝。" if len(entries) > MAX_ZIP_ENTRIES
+               else "文件解压后过大，疑似恶意文件，已拒绝。" if total > MAX_UNCOMPRESSED_BYTES
+               else "文件压缩比异常，疑似恶意文件，已拒绝。"
+               if total > 10 * 1024 * 1024 and total / compressed > MAX_COMPRESSION_RATIO else None)
+    if problem:
+        archive.close()
+        raise SpreadsheetError(problem)
+    return archive
+
+
+def check_zip(data: bytes):
+    """Refuse damaged archives, zip bombs and archives that are not workbooks before any XML parser sees them."""
+    with open_checked_zip(data, ".xlsx") as archive:
+        names = {entry.filename for entry in archive.infolist()}
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
             raise SpreadsheetError("文件不是有效的 Excel 工作簿。")
 
