@@ -1,18 +1,19 @@
-"""Exam throughput under gunicorn: sign-in, start, 50 answer saves and submit per cadre, against a ceiling.
+"""Exam saves under gunicorn at 16, 64 and 256 cadres at once, against a bare app doing the same auth + CSRF + UPDATE.
 
-Run:  .venv/bin/python benchmarks/bench_exam.py                      (SQLite, WAL, scratch file)
-      .venv/bin/python benchmarks/bench_exam.py --database postgresql+psycopg://postgres@127.0.0.1/bench_exam
+Run:  .venv/bin/python benchmarks/bench_exam.py [--database sqlite|postgres] [--concurrency 16,64,256]
 
-For each concurrency (16 and 64 cadres at once) every simulated cadre signs in through the
-real form, opens the exam, starts it over JSON, saves 50 answers one request at a time (the
-page's own pattern) and submits. In the same run the same number of clients post 50 saves each
-to benchmarks/ceiling_app.py, a bare Flask + SQLAlchemy endpoint inserting one row, served by the
-same gunicorn settings on the same database: that is the ceiling. Prints saves/s, p50/p95/p99,
-errors and the ratio to the ceiling, then checks that every acknowledged save is in the
-database (zero lost saves). Goal: ratio ≥ 0.6, p99 < 250 ms at 64, zero errors, zero lost.
+Every simulated cadre signs in through the real form, opens the exam, starts it over JSON, saves 50 answers one
+request at a time (the page's own pattern) and submits. In the same run as many clients sign in to
+benchmarks/ceiling_app.py — bare Flask + Flask-Login + Flask-WTF CSRF and a conditional UPDATE of the answer
+row — and save 50 answers each, served by the same gunicorn settings (gunicorn.conf.py's: gthread, one worker
+per core, 16 threads) on the same kind of database: that is the baseline. Prints saves/s, p50/p95/p99, errors,
+the ratio to the baseline, and checks that every acknowledged save is in the database (zero lost saves). Then
+20 cadres and a leader open their everyday pages (the mixed page load) and the largest worker's memory is read
+from /proc (RSS, and PSS, which shares pages among workers) for both apps.
 
-Bounded: gunicorn is started on 127.0.0.1 with a fixed worker count and stopped (by its own pid)
-at the end; every request has a timeout and the whole run a deadline (--max-seconds).
+Bounded: the database is a scratch one made for the run (benchmarks/scratch.py) and dropped after it; gunicorn
+is started on 127.0.0.1 and stopped by its own pid; every request has a timeout and the run a deadline
+(--max-seconds).
 """
 import argparse
 import http.client
@@ -25,7 +26,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -50,18 +50,11 @@ def free_port():
 
 
 def prepare_database(url, cadres):
-    """A fresh schema by the project's migrations; a township, cadres, a system bank and a published exam."""
-    import sqlalchemy as sa
+    """A fresh schema by the project's migrations in the scratch database made for this run (never an existing
+    one); a township, cadres, a leader, a system bank and a published exam."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
-    if url.startswith("postgresql"):
-        admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        name = url.rsplit("/", 1)[1]
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
     from quizapp import create_app
     from quizapp.accounts import services as accounts
     from quizapp.accounts.models import User
@@ -79,6 +72,8 @@ def prepare_database(url, cadres):
         admin = User(login="benchadmin", name="管理员", unit_id=county.id, role="admin", password_hash=password_hash,
                      must_change_password=False)
         db.session.add(admin)
+        db.session.add(User(login="benchlead", name="领导", unit_id=township.id, role="leader",
+                            password_hash=password_hash, must_change_password=False))
         db.session.add_all([User(login=f"bench{n:03d}", name=f"干部{n}", unit_id=township.id, role="cadre",
                                  password_hash=password_hash, must_change_password=False) for n in range(cadres)])
         bank = Bank(name="基准题库")
@@ -112,7 +107,7 @@ def prepare_database(url, cadres):
 def start_gunicorn(target, port, env, workers, threads):
     command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60", "--keep-alive", "30",
-               "--log-level", "warning", target]
+               "--log-level", "warning", "--no-control-socket", target]
     process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     deadline = time.time() + 30
@@ -220,26 +215,84 @@ def reconnect(browser, port):
 
 
 def ceiling_client(port, cadre, record):
+    """The same save pattern against the bare app: sign in (session cookie), CSRF token, 50 conditional saves."""
     browser = Browser(port)
     try:
+        status, data = browser.request("POST", "/login", json.dumps({"cadre": cadre}).encode(),
+                                       {"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"baseline sign-in failed: {status}")
+        token = json.loads(data)["token"]
         record["ready"].wait(timeout=120)
         for position in range(1, SAVES_PER_CADRE + 1):
-            payload = json.dumps({"cadre": cadre, "answers": [{"position": position, "response": "A", "seq": 1}]})
+            payload = {"answers": [{"position": position, "response": "A", "seq": 1}]}
             began = time.perf_counter()
             try:
-                status, _ = browser.request("POST", "/save", payload.encode(), {"Content-Type": "application/json"})
+                status, data = browser.json("/save", payload, token)
             except (OSError, http.client.HTTPException):
                 browser = reconnect(browser, port)
-                status = 0
+                status, data = 0, b""
             elapsed = time.perf_counter() - began
             with record["lock"]:
                 record["latencies"].append(elapsed)
-                if status == 200:
+                if status == 200 and json.loads(data)["saved"][0]["accepted"]:
                     record["acknowledged"].append((cadre, position))
                 else:
                     record["errors"] += 1
     finally:
         browser.close()
+
+
+CADRE_PAGES = ("/", "/exams/", "/exams/results", "/materials/", "/laws/", "/practice/", "/practice/mistakes",
+               "/daily/", "/study/me", "/reports/me", "/mine", "/messages/", "/cases/")
+LEADER_PAGES = ("/", "/reports/", "/reports/?kind=year", "/reports/annual", "/reports/shufa", "/study/people",
+                "/offline/", "/legal-aides/coverage")
+
+
+def browse(port, login, paths, record):
+    """Sign in through the form and open ``paths`` (the mixed page load before memory is read)."""
+    browser = Browser(port)
+    try:
+        status, page = browser.request("GET", "/login")
+        token = CSRF_RE.search(page.decode()).group(1)
+        status, _ = browser.request("POST", "/login", urlencode({"login": login, "password": PASSWORD,
+                                                                "csrf_token": token, "next": ""}).encode(),
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise RuntimeError(f"sign-in failed: {status}")
+        for path in paths:
+            status, _ = browser.request("GET", path)
+            with record["lock"]:
+                record["pages"] += 1
+                if status != 200:
+                    record["errors"] += 1
+                    record.setdefault("failures", []).append(f"{login} {path} {status}")
+    finally:
+        browser.close()
+
+
+def worker_memory(master_pid):
+    """(largest RSS, largest PSS, largest USS) in MB over the gunicorn workers of ``master_pid`` (from /proc):
+    RSS counts the pages a worker shares with the preloaded master in full, PSS shares them out, USS is only the
+    worker's own pages — what one more worker costs."""
+    rss, pss, uss = [], [], []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if ppid != master_pid:
+                continue
+            with open(f"/proc/{entry}/status") as status:
+                rss.append(next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024)
+            with open(f"/proc/{entry}/smaps_rollup") as rollup:
+                fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup if line.endswith("kB\n")}
+            pss.append(fields["Pss"] / 1024)
+            uss.append((fields["Private_Clean"] + fields["Private_Dirty"]) / 1024)
+        except (OSError, StopIteration, ValueError, IndexError, KeyError):
+            continue
+    return tuple(max(values) if values else 0.0 for values in (rss, pss, uss))
 
 
 def run_round(worker, arguments):
@@ -297,40 +350,51 @@ def lost_ceiling(url, acknowledged):
 
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        stored = set(connection.execute(sa.text("SELECT cadre, position FROM ceiling_saves")).all())
+        stored = set(connection.execute(sa.text("SELECT cadre, position FROM ceiling_saves WHERE response = 'A'"))
+                     .all())
     engine.dispose()
     return [pair for pair in acknowledged if tuple(pair) not in stored]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="", help="SQLAlchemy URL (PostgreSQL); default a scratch SQLite file")
-    parser.add_argument("--concurrency", default="16,64")
-    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="a scratch database of this kind, made for the run and dropped after it")
+    parser.add_argument("--concurrency", default="16,64,256")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="as gunicorn.conf.py: one per core")
+    parser.add_argument("--threads", type=int, default=16, help="as gunicorn.conf.py")
     parser.add_argument("--max-seconds", type=int, default=900)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     levels = [int(c) for c in options.concurrency.split(",")]
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("benchmark over its time limit")))
     signal.alarm(options.max_seconds)
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scratch import scratch_database
 
-    scratch = tempfile.mkdtemp(prefix="bench_exam_")
-    url = options.database or f"sqlite:///{scratch}/bench.sqlite"
-    ceiling_url = url if options.database else f"sqlite:///{scratch}/ceiling.sqlite"
-    print(f"database: {url.split('@')[-1]}  gunicorn: {options.workers} workers × {options.threads} threads")
-    exam_id = prepare_database(url, sum(levels))
+    try:
+        with scratch_database(options.database, "exam") as url:
+            return _run(options, levels, url)
+    finally:
+        signal.alarm(0)
+
+
+def _run(options, levels, url):
+    ceiling_url = url if options.database == "postgres" else url.replace("bench.sqlite", "ceiling.sqlite")
+    setting = f"gunicorn gthread {options.workers}×{options.threads}, {options.database}"
+    print(f"database: {options.database}  gunicorn: {options.workers} workers × {options.threads} threads")
+    exam_id = prepare_database(url, sum(levels) + 20)
     env = dict(os.environ, DATABASE_URL=url, CEILING_DATABASE_URL=ceiling_url, SECRET_KEY=BENCH_SECRET_KEY,
                LOGIN_LIMIT_PER_ADDRESS="100000 per minute", LOGIN_LIMIT_PER_ACCOUNT="100000 per minute",
-               QUIZAPP_ENV="development", PYTHONPATH=str(ROOT))
+               QUIZAPP_ENV="development", QUIZAPP_SERVE_ONLY="1", PYTHONPATH=str(ROOT))
     os.environ["CEILING_DATABASE_URL"] = ceiling_url
-    sys.path.insert(0, str(ROOT))
-    import benchmarks.ceiling_app  # noqa: F401  (creates the ceiling table once, before the workers race to)
+    import benchmarks.ceiling_app  # noqa: F401  (creates the baseline's tables once, before the workers race to)
 
     app_port, ceiling_port = free_port(), free_port()
     app_server = start_gunicorn("quizapp:create_app()", app_port, env, options.workers, options.threads)
     ceiling_server = start_gunicorn("benchmarks.ceiling_app:app", ceiling_port, env, options.workers,
                                     options.threads)
-    rows, failures, offset, ceiling_offset = [], [], 0, 0
+    results, failures, offset, ceiling_offset = [], [], 0, 0
     try:
         for level in levels:
             logins = [f"bench{n:03d}" for n in range(offset, offset + level)]
@@ -341,26 +405,63 @@ def main():
             lost = lost_saves(url, app_record["acknowledged"])
             lost_c = lost_ceiling(ceiling_url, ceiling_record["acknowledged"])
             failures += app_record.get("failures", []) + ceiling_record.get("failures", [])
-            rows.append((level, summary(app_record), summary(ceiling_record), len(lost), len(lost_c)))
+            results.append((level, summary(app_record), summary(ceiling_record), len(lost), len(lost_c)))
+        # The mixed page load, then memory: 20 cadres and the leader open their everyday pages.
+        pages = {"lock": threading.Lock(), "pages": 0, "errors": 0}
+        threads = [threading.Thread(target=_guarded_browse,
+                                    args=(app_port, f"bench{offset + n:03d}", CADRE_PAGES, pages)) for n in range(20)]
+        threads += [threading.Thread(target=_guarded_browse, args=(app_port, "benchlead", LEADER_PAGES * 3, pages))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        failures += pages.get("failures", [])
+        app_memory, ceiling_memory = worker_memory(app_server.pid), worker_memory(ceiling_server.pid)
     finally:
         stop(app_server)
         stop(ceiling_server)
-        signal.alarm(0)
 
     print(f"{'cadres':>6} | {'saves/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'lost':>5} | "
-          f"{'ceiling/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} | {'ratio':>5}")
-    ok = True
-    for level, app, ceiling, lost, lost_c in rows:
+          f"{'bare/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} | {'ratio':>5}")
+    ok, rows = pages["errors"] == 0, []
+    rerun = f"python benchmarks/bench_exam.py --database {options.database}"
+    for level, app, ceiling, lost, lost_c in results:
         ratio = app["rate"] / ceiling["rate"] if ceiling["rate"] else 0.0
         print(f"{level:>6} | {app['rate']:>8.0f} {app['p50']:>7.1f} {app['p95']:>7.1f} {app['p99']:>7.1f} "
               f"{app['errors']:>6} {lost:>5} | {ceiling['rate']:>9.0f} {ceiling['p50']:>7.1f} {ceiling['p99']:>7.1f} "
               f"{ceiling['errors']:>4} | {ratio:>5.2f}")
         ok = ok and app["errors"] == 0 and lost == 0 and app["saves"] == level * SAVES_PER_CADRE
+        rows.append({"figure": f"saves/s, {level} cadres ({setting}), {app['errors']} errors, {lost} lost",
+                     "value": app["rate"], "baseline": ceiling["rate"],
+                     "ratio": round(app["rate"] / ceiling["rate"], 2) if ceiling["rate"] else None, "unit": "/s",
+                     "rerun": f"{rerun} --concurrency {level}"})
+        rows.append({"figure": f"save p99 latency, {level} cadres", "value": app["p99"], "baseline": ceiling["p99"],
+                     "ratio": round(app["p99"] / ceiling["p99"], 2) if ceiling["p99"] else None, "unit": "ms",
+                     "rerun": f"{rerun} --concurrency {level}"})
+    print(f"mixed pages: {pages['pages']} opened, {pages['errors']} not 200")
+    for label, index in (("RSS", 0), ("PSS", 1), ("USS", 2)):
+        print(f"worker memory after the load ({label}): quizapp {app_memory[index]:.1f} MB, "
+              f"bare {ceiling_memory[index]:.1f} MB")
+        rows.append({"figure": f"worker memory after saves + mixed pages ({label})", "value": app_memory[index],
+                     "baseline": ceiling_memory[index],
+                     "ratio": round(app_memory[index] / ceiling_memory[index], 2) if ceiling_memory[index] else None,
+                     "unit": "MB", "rerun": rerun})
     for failure in failures[:5]:
         print("failure:", failure)
-    print("zero lost saves: " + ("yes" if all(r[3] == 0 for r in rows) else "NO"))
-    return 0 if ok else 1
+    print("zero lost saves: " + ("yes" if all(r[3] == 0 for r in results) else "NO"))
+    if not ok:
+        raise SystemExit(1)
+    return rows
+
+
+def _guarded_browse(port, login, paths, record):
+    try:
+        browse(port, login, paths, record)
+    except Exception as error:  # counted as an error of the page load
+        with record["lock"]:
+            record["errors"] += 1
+            record.setdefault("failures", []).append(repr(error))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -16,6 +16,7 @@ Scratch databases and folders are made for the run and removed after (benchmarks
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import statistics
@@ -64,7 +65,7 @@ def bench_startup(rounds):
 def bare_app(url):
     """Flask + Flask-Login + CSRF + a conditional UPDATE: the least an authenticated, CSRF-checked save costs."""
     import sqlalchemy as sa
-    from flask import Flask, jsonify, request
+    from flask import Flask, jsonify, render_template_string, request
     from flask_login import LoginManager, UserMixin, login_required, login_user
     from flask_wtf.csrf import CSRFProtect, generate_csrf
 
@@ -74,13 +75,22 @@ def bare_app(url):
     items = sa.Table("items", meta, sa.Column("id", sa.Integer, primary_key=True),
                      sa.Column("user_id", sa.Integer), sa.Column("position", sa.Integer),
                      sa.Column("response", sa.String(20)), sa.Column("seq", sa.Integer))
+    questions = sa.Table("questions", meta, sa.Column("position", sa.Integer, primary_key=True),
+                         sa.Column("title", sa.String(300)), sa.Column("options", sa.String(600)),
+                         sa.Column("multi", sa.Boolean))
     meta.create_all(engine)
     with engine.begin() as conn:
+        conn.execute(questions.insert(), [
+            {"position": i, "multi": i % 3 == 0,
+             "title": f"第{i}题：根据《中华人民共和国宪法》的规定，下列关于国家机构职权的说法中，正确的是哪一项？",
+             "options": "|".join(f"选项{c}：全国人民代表大会常务委员会依照法律规定行使相应职权第{i}项" for c in "ABCD")}
+            for i in range(1, 51)])
         conn.execute(users.insert().values(id=1, login="bare"))
         conn.execute(items.insert(), [{"id": i, "user_id": 1, "position": i, "response": "", "seq": 0}
                                       for i in range(1, 51)])
     app = Flask("bare")
     app.config.update(SECRET_KEY="bench", SESSION_REFRESH_EACH_REQUEST=False)
+    app.jinja_env.filters["enumerate_letters"] = lambda options: zip("ABCDEFGH", options)
     CSRFProtect(app)
     login = LoginManager(app)
 
@@ -113,6 +123,21 @@ def bare_app(url):
                                 .values(response=answer["response"], seq=answer["seq"])).rowcount
         return jsonify(saved=[{"position": answer["position"], "seq": answer["seq"], "accepted": bool(done)}])
 
+    def page(_seq=0):
+        """The bare 50-question page: signed in, one query for the paper, every question and its options
+        rendered as a form (radio or checkbox), gzip as the app does."""
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(questions).order_by(questions.c.position)).all()
+        return app.make_response(render_template_string(BARE_PAGE, rows=rows, csrf=generate_csrf()))
+
+    @app.get("/page")
+    @login_required
+    def show_page():
+        response = page()
+        response.set_data(gzip.compress(response.get_data(), 6))
+        response.headers["Content-Encoding"] = "gzip"
+        return response
+
     app.config["WTF_CSRF_CHECK_DEFAULT"] = True
     csrf_exempt = app.extensions["csrf"].exempt
     csrf_exempt(do_login)
@@ -124,7 +149,21 @@ def bare_app(url):
         response = client.post("/save", json={"answers": [{"position": 1 + seq % 50, "response": "A", "seq": seq}]},
                                headers={"X-CSRFToken": csrf})
         assert response.status_code == 200, response.get_data(as_text=True)
-    return one
+
+    def view(_seq=0):
+        response = client.get("/page", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        return len(response.get_data())
+    return one, view
+
+
+BARE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>考试</title></head><body>
+<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+{% for q in rows %}<fieldset><legend>{{ q.position }}. {{ q.title }}</legend>
+{% for letter, text in q.options.split("|") | enumerate_letters %}<label><input type="{{ 'checkbox' if q.multi else 'radio' }}"
+ name="q{{ q.position }}" value="{{ letter }}"> {{ letter }}. {{ text }}</label>{% endfor %}</fieldset>
+{% endfor %}<button>保存</button></form></body></html>"""
 
 
 def quizapp_saver(url, folder):
@@ -156,7 +195,32 @@ def quizapp_saver(url, folder):
         response = client.post(f"/api/exams/attempts/{attempt_id}/answers", headers={"X-CSRFToken": csrf},
                                json={"answers": [{"position": 1 + seq % 50, "response": "A", "seq": seq}]})
         assert response.status_code == 200, response.get_data(as_text=True)
-    return app, one
+
+    def view(_seq=0):
+        """Everything the browser fetches to show the first question, static files already cached: the page,
+        which carries the script's state. Returns the bytes sent (gzip, as a phone asks)."""
+        sent = 0
+        for url in (f"/exams/attempts/{attempt_id}",):
+            response = client.get(url, headers={"Accept-Encoding": "gzip"})
+            assert response.status_code == 200, (url, response.status_code)
+            sent += len(response.get_data())
+        return sent
+
+    def first_view():
+        """A phone that has never been here: (page + stylesheets, the first question on screen from the plain
+        form; the same with the scripts, which load after it and take over)."""
+        html = client.get(f"/exams/attempts/{attempt_id}").get_data(as_text=True)
+        styles = scripts = 0
+        for url in sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))):
+            response = client.get(url.replace("&amp;", "&"), headers={"Accept-Encoding": "gzip"})
+            assert response.status_code == 200, (url, response.status_code)
+            if ".css" in url:
+                styles += len(response.get_data())
+            else:
+                scripts += len(response.get_data())
+        page = view()
+        return page + styles, page + styles + scripts
+    return app, one, view, first_view
 
 
 def _token(page):
@@ -172,14 +236,28 @@ def _cpu_per_call(fn, start, count):
 
 def bench_saves(saves, rounds):
     with scratch_folder("saves") as folder:
-        app, ours = quizapp_saver(f"sqlite:///{folder}/app.sqlite", folder)
-        bare = bare_app(f"sqlite:///{folder}/bare.sqlite")
+        app, ours, view, first_view = quizapp_saver(f"sqlite:///{folder}/app.sqlite", folder)
+        bare, bare_view = bare_app(f"sqlite:///{folder}/bare.sqlite")
         ours(1), bare(1)  # warm-up
         a, b = [], []
         for r in range(rounds):
             a.append(_cpu_per_call(ours, 10 + r * saves, saves))
             b.append(_cpu_per_call(bare, 10 + r * saves, saves))
         results = {"answer save CPU per request": (statistics.median(a), statistics.median(b), "ms")}
+        views = max(20, saves // 5)
+        view(), bare_view()  # warm-up (templates compiled)
+        a, b = [], []
+        for _ in range(rounds):
+            a.append(_cpu_per_call(view, 0, views))
+            b.append(_cpu_per_call(bare_view, 0, views))
+        results["exam page view CPU (50 questions)"] = (statistics.median(a), statistics.median(b),
+                                                                      "ms")
+        results["exam page view bytes over the wire (gzip, static cached)"] = (view() / 1024, bare_view() / 1024,
+                                                                              "KB")
+        shown, loaded = first_view()
+        results["exam page first view: page + CSS, first question shown (gzip)"] = (shown / 1024,
+                                                                                   bare_view() / 1024, "KB")
+        results["exam page first view with its scripts (gzip)"] = (loaded / 1024, bare_view() / 1024, "KB")
         results.update(bench_upkeep(app, rounds))
     return results
 

@@ -49,21 +49,28 @@ def register_arrival_stamp(app):
 
 def register_extensions(app):
     from . import models  # noqa: F401  (the whole schema, for Alembic and relationships)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager
 
     if app.config.get("PROXY_FIX"):
         from .common.proxies import TrustedProxies
 
         app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
-                     render_as_batch=True, compare_type=True)
+    if not os.environ.get("QUIZAPP_SERVE_ONLY"):
+        # Flask-Migrate brings Alembic (~9 MB in every process); only `flask db`, tests and tools need it, so
+        # the gunicorn workers (gunicorn.conf.py sets QUIZAPP_SERVE_ONLY) go without.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     # Limits live on the few routes decorated with them, and each decorator checks its own. Flask-Limiter's
     # global before_request would only make every request (the answer save above all) look for limits that
-    # no other route has.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # no other route has. (With RATELIMIT_ENABLED off it registers none.)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import io
 
-import segno
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
-
+# ReportLab and segno are imported where a PDF or QR code is made, not when the app starts: a worker that never
+# prints should not carry them (issue 15: memory and start-up). The page size and unit are ReportLab's values.
 CJK = "STSong-Light"
 MONO = "Courier-Bold"
-PAGE_WIDTH, PAGE_HEIGHT = A4
-
-if CJK not in pdfmetrics.getRegisteredFontNames():
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+mm = 72 / 25.4
+PAGE_WIDTH, PAGE_HEIGHT = 210 * mm, 297 * mm  # A4
 
 
 def new_document(title: str):
     """(buffer, canvas) for an A4 document; call ``finish`` to get the bytes."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if CJK not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf = canvas.Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
     pdf.setTitle(title)
     pdf.setCreator("干部学法用法学习考试系统")
     return buffer, pdf
@@ -39,6 +38,8 @@ def finish(buffer, pdf) -> bytes:
 
 def qr(data: str):
     """A segno QR code for ``data`` (error correction M: survives a smudged printout)."""
+    import segno
+
     return segno.make(data, error="m", micro=False)
 
 
@@ -65,6 +66,8 @@ def draw_qr(pdf, data: str, x: float, y: float, size: float):
 
 def wrap(text: str, width: float, font: str = CJK, size: float = 11) -> list[str]:
     """Lines of ``text`` no wider than ``width`` points (character by character: Chinese has no spaces)."""
+    from reportlab.pdfbase import pdfmetrics
+
     lines, line = [], ""
     for ch in text:
         if ch == "\n":

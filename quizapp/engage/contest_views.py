@@ -7,7 +7,6 @@ requests any worker answers, and every page also works by plain reloads without 
 """
 import io
 
-import segno
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -99,6 +98,8 @@ def screen_json(contest_id):
 @roles_required(*MANAGERS)
 def qr(contest_id):
     """The join link as a QR code, drawn here (no outside service on the township's LAN)."""
+    import segno  # here, not at start-up: only this page draws with it
+
     found = _runnable_or_404(contest_id)
     out = io.BytesIO()
     segno.make(url_for("contests.index", code=found.join_code, _external=True), error="m").save(

@@ -29,7 +29,8 @@ def _json_error(message, status, **extra):
     return jsonify(error=message, status=status, **extra), status
 
 
-def _attempt_state(attempt, now):
+def attempt_state(attempt, now):
+    """What the exam page's script works from: the attempt, its questions without keys, and the URLs."""
     exam = attempt.exam
     items = attempt.items
     return {
@@ -123,7 +124,7 @@ def api_start(exam_id):
 @examinee_required
 def state(attempt_id):
     attempt = own_attempt(attempt_id)
-    response = jsonify(_attempt_state(attempt, utcnow()))
+    response = jsonify(attempt_state(attempt, utcnow()))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...bank.qtypes import LETTERS, TYPE_LABELS
+from ...bank.qtypes import LETTERS, REGISTRY, TYPE_LABELS
 from ...bank.units import RULE_KINDS
 from ...common.arrival import arrived_at
 from ...common.auth import LEARNERS
@@ -26,6 +26,7 @@ from ..forms import StartForm, SubmitAttemptForm, answer_page_form
 from ..models import COUNTING, MULTI_SCORING, Attempt, ExamOverride, ExamResult
 from ..papers import choose_variant
 from ..results import review_opens_at, review_visible
+from .api import attempt_state
 from .lookups import exam_for_examinee, examinee_required, mark_browser, own_attempt
 
 exams_bp = Blueprint("exams", __name__, url_prefix="/exams")
@@ -158,8 +159,10 @@ def take(attempt_id):
     pages = max(1, (len(items) + size - 1) // size)
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     shown = items[(page - 1) * size: page * size]
-    form = answer_page_form(shown)
-    if form.validate_on_submit():
+    # The form is built only for a post: a page view renders its inputs straight from the items (below),
+    # which was a third of the exam page's server time with WTForms building and drawing ~30 fields.
+    form = answer_page_form(shown) if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
         answers = {item.position: "".join(getattr(form, f"q{item.position}").data or "") for item in shown}
         marks = {item.position for item in shown if getattr(form, f"m{item.position}").data}
         versions = {item.position: _version(getattr(form, f"v{item.position}").data) for item in shown}
@@ -187,9 +190,26 @@ def take(attempt_id):
             target = page - 1 if form.previous.data else page + 1 if form.next.data else page
         return redirect(url_for("exams.take", attempt_id=attempt.id, page=min(max(target, 1), pages)))
     remaining = max(0, int((attempt.deadline - now).total_seconds()))
-    return render_template("exams/take.html", attempt=attempt, exam=attempt.exam, items=items, shown=shown,
-                           form=form, page=page, pages=pages, size=size, remaining=remaining,
+    return render_template("exams/take.html", attempt=attempt, exam=attempt.exam, items=items,
+                           rows=_page_rows(shown, form), page=page, pages=pages, size=size, remaining=remaining,
+                           state=attempt_state(attempt, now),
                            type_labels=TYPE_LABELS, letters=LETTERS)
+
+
+def _page_rows(shown, form):
+    """(item, several, chosen letters, marked, version) for each question of the page: what the cadre posted
+    when a post is shown again, otherwise what is stored."""
+    rows = []
+    for item in shown:
+        several = REGISTRY[item.qtype].several
+        if form is None:
+            chosen, marked, version = item.response or "", item.marked, item.seq
+        else:
+            chosen = "".join(getattr(form, f"q{item.position}").data or "")
+            marked = bool(getattr(form, f"m{item.position}").data)
+            version = getattr(form, f"v{item.position}").data
+        rows.append((item, several, chosen, marked, version))
+    return rows
 
 
 @exams_bp.route("/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
