@@ -27,6 +27,8 @@ EXPORT_ACTIONS = {
     "reports.annual": "export.annual",
     "reports.records": "export.annual",
     "audit.export": "export.audit",
+    "points.units": "export.points",
+    "points.people": "export.points",
 }
 
 
