@@ -17,7 +17,7 @@ from . import points
 points_bp = Blueprint("points", __name__, url_prefix="/points")
 
 register_nav("points.mine", "我的积分", LEARNERS, order=88, group="我的", setting="POINTS_ENABLED")
-register_nav("points.units", "学法积分", READERS, order=58, group="统计", setting="POINTS_ENABLED")
+register_nav("points.overview", "学法积分", READERS, order=58, group="统计", setting="POINTS_ENABLED")
 
 NOTE = "积分只用于激励学习，不代替参考率、合格率和学时等考核统计数据。"
 
@@ -47,10 +47,6 @@ def _year_arg() -> int:
     return year
 
 
-def _unit_arg(unit_id):
-    return get_unit_or_404(current_user, unit_id) if unit_id else default_root(current_user)
-
-
 @points_bp.route("/rules")
 @roles_required(*EVERYONE)
 def rules():
@@ -66,11 +62,20 @@ def mine():
                            sources=points.SOURCES, note=NOTE, this_year=_this_year())
 
 
-@points_bp.route("/units", defaults={"unit_id": None}, endpoint="units")
-@points_bp.route("/units/<int:unit_id>", endpoint="units")
+@points_bp.route("/units")
+@roles_required(*READERS)
+def overview():
+    """Where a leader starts: their own unit (an administrator, the top of the tree)."""
+    return _units_page(default_root(current_user))
+
+
+@points_bp.route("/units/<int:unit_id>")
 @roles_required(*READERS)
 def units(unit_id):
-    root = _unit_arg(unit_id)
+    return _units_page(get_unit_or_404(current_user, unit_id))
+
+
+def _units_page(root):
     year = _year_arg()
     rows, whole = points.by_unit(root, year)
     if request.args.get("format") == "xlsx":
@@ -86,7 +91,7 @@ def units(unit_id):
 @points_bp.route("/units/<int:unit_id>/people")
 @roles_required(*READERS)
 def people(unit_id):
-    root = _unit_arg(unit_id)
+    root = get_unit_or_404(current_user, unit_id)
     year = _year_arg()
     sort = request.args.get("sort") if request.args.get("sort") in points.PEOPLE_SORTS else "total"
     if request.args.get("format") == "xlsx":
