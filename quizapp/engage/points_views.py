@@ -2,9 +2,11 @@
 
 The whole blueprint is 404 unless the deployment turns points on (``POINTS_ENABLED``).
 """
+import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from ..accounts.models import Unit
 from ..accounts.scope import default_root, get_unit_or_404
 from ..accounts.services import unit_full_name
 from ..common.auth import EVERYONE, LEARNERS, READERS, roles_required
@@ -110,10 +112,8 @@ def people(unit_id):
 
 
 def _trail(root):
-    """The viewer's starting unit down to ``root`` (the links back up), top first."""
+    """The units from the viewer's starting unit down to ``root`` (links back up), top first, in one query."""
     start = default_root(current_user)
-    chain, unit = [], root
-    while unit is not None and unit.id != start.id and unit.is_within(start):
-        chain.append(unit)
-        unit = unit.parent
-    return ([start] if root.is_within(start) else []) + chain[::-1]
+    ids = root.ancestor_ids()
+    units = {unit.id: unit for unit in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
+    return [units[i] for i in ids if i in units and units[i].is_within(start)]

@@ -53,18 +53,21 @@ def mine(person, year=2026):
 
 # ---------------------------------------------------------------- off by default
 
-def test_off_by_default_no_pages_menu_or_card(app, f, cadre, cadre_client, tree):
+def test_off_by_default_no_pages_menu_or_card(app, f, cadre, cadre_client, make_client, tree):
     """With POINTS_ENABLED unset, are the points pages 404 for everyone and absent from the menu and 首页?"""
     assert app.config["POINTS_ENABLED"] is False
     for url in ("/points/", "/points/rules", "/points/units", f"/points/units/{tree['county'].id}/people"):
         assert cadre_client.get(url).status_code == 404
     home = cadre_client.get("/").get_data(as_text=True)
     assert "我的积分" not in home and "points-card" not in home
-    leader = f.user("pt_leader0", tree["jia"], role="leader")
-    cadre_client.get("/logout")
-    cadre_client.login(leader.login)
-    assert cadre_client.get("/points/units").status_code == 404
-    assert "学法积分" not in cadre_client.get("/").get_data(as_text=True)
+    f.user("pt_leader0", tree["jia"], role="leader")
+    leader = make_client()
+    leader.login("pt_leader0")
+    assert leader.get("/points/units").status_code == 404
+    assert leader.get(f"/points/units/{tree['jia'].id}?format=xlsx").status_code == 404
+    assert "学法积分" not in leader.get("/").get_data(as_text=True)
+    app.config["POINTS_ENABLED"] = True  # the same pages, switched on
+    assert leader.get("/points/units").status_code == 200 and "学法积分" in leader.get("/").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- what earns points
