@@ -101,6 +101,7 @@ def register_blueprints(app):
     from .engage.case_views import cases_bp
     from .engage.contest_views import contests_bp
     from .engage.legal_aide_views import legal_aide_bp
+    from .engage.points_views import points_bp
     from .engage.views import engage_bp
     from .exams.views.api import api_bp as exam_api_bp
     from .exams.views.manage import manage_bp as exam_manage_bp
@@ -114,7 +115,7 @@ def register_blueprints(app):
 
     for blueprint in (main_bp, auth_bp, units_bp, users_bp, audit_bp, bank_bp, practice_bp,
                       exams_bp, exam_manage_bp, exam_api_bp, verify_bp, *study_blueprints(), reports_bp,
-                      notices_bp, engage_bp, cases_bp, legal_aide_bp, contests_bp):
+                      notices_bp, engage_bp, cases_bp, legal_aide_bp, contests_bp, points_bp):
         app.register_blueprint(blueprint)
 
 

@@ -152,6 +152,9 @@ def from_environment(instance_path):
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         # 法律明白人 wanted per administrative village (the national standard: at least three).
         "LEGAL_AIDES_PER_VILLAGE": int(os.environ.get("LEGAL_AIDES_PER_VILLAGE", "3")),
+        # 学法积分 (engage/points.py): off unless a deployment turns it on; when off its pages 404 and nothing
+        # is computed or shown.
+        "POINTS_ENABLED": _bool("POINTS_ENABLED"),
     }
 
 

@@ -12,6 +12,15 @@ def scope_path(viewer):
     return viewer.unit.path
 
 
+def default_root(viewer) -> Unit:
+    """Where a viewer's unit pages start: their own unit; an administrator, the top of the tree when there is one."""
+    if viewer.role == "admin":
+        tops = db.session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).limit(2)).all()
+        if len(tops) == 1:
+            return tops[0]
+    return viewer.unit
+
+
 def subtree_unit_ids(path):
     """A select of unit ids at or below ``path`` (uses the path prefix index)."""
     return sa.select(Unit.id).where(Unit.path.startswith(path))

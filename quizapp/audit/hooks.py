@@ -27,6 +27,9 @@ EXPORT_ACTIONS = {
     "reports.annual": "export.annual",
     "reports.records": "export.annual",
     "audit.export": "export.audit",
+    "points.overview": "export.points",
+    "points.units": "export.points",
+    "points.people": "export.points",
 }
 
 

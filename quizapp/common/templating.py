@@ -1,13 +1,14 @@
 """Jinja filters and globals shared by every page."""
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from .clock import format_date_cn, format_datetime, to_local, zone_label
 
-# (order, endpoint, label, roles, group) — the navigation each role sees; other domains add
-# their entries through register_nav so this module does not import them.
+# (order, endpoint, label, roles, group, setting) — the navigation each role sees; other domains add
+# their entries through register_nav so this module does not import them. An entry with a setting shows
+# only where that configuration value is true (a feature a deployment may switch off).
 NAV_ITEMS = []
 # The menu's groups in the order users read them; "" is the ungrouped 首页 at the top.
 NAV_GROUPS = ("", "学习", "考试", "管理", "统计", "我的")
@@ -15,12 +16,12 @@ NAV_GROUPS = ("", "学习", "考试", "管理", "统计", "我的")
 _GROUP_BY_ORDER = ((20, ""), (30, "学习"), (50, "考试"), (60, "统计"))
 
 
-def register_nav(endpoint, label, roles, order=100, group=None):
+def register_nav(endpoint, label, roles, order=100, group=None, setting=None):
     if group is None:
         group = next((name for below, name in _GROUP_BY_ORDER if order < below), "管理")
     if group not in NAV_GROUPS:
         raise ValueError(f"unknown navigation group {group!r}")
-    NAV_ITEMS.append((order, endpoint, label, tuple(roles), group))
+    NAV_ITEMS.append((order, endpoint, label, tuple(roles), group, setting))
     NAV_ITEMS.sort(key=lambda item: item[0])
 
 
@@ -34,8 +35,8 @@ def nav_groups_for(user):
     if not getattr(user, "is_authenticated", False):
         return []
     groups = {name: [] for name in NAV_GROUPS}
-    for _, endpoint, label, roles, group in NAV_ITEMS:
-        if user.role in roles:
+    for _, endpoint, label, roles, group, setting in NAV_ITEMS:
+        if user.role in roles and (setting is None or current_app.config.get(setting)):
             groups[group].append((endpoint, label))
     return [(name, items) for name, items in groups.items() if items]
 

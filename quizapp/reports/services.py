@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..accounts.models import Unit
+from ..accounts.scope import default_root  # noqa: F401  (where reports start; the points pages start there too)
 from ..audit.services import record
 from ..common.auth import READERS
 from ..common.clock import utcnow
@@ -52,15 +52,6 @@ def may_see_rank(viewer, person) -> bool:
 def may_see_unit_ranking(viewer) -> bool:
     """Whether a cadre may see the whole personal ranking of their own unit."""
     return viewer.role in READERS or cadre_rankings() == "unit"
-
-
-def default_root(viewer) -> Unit:
-    """Where a viewer's reports start: their own unit; an administrator, the top of the tree when there is one top."""
-    if viewer.role == "admin":
-        tops = db.session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).limit(2)).all()
-        if len(tops) == 1:
-            return tops[0]
-    return viewer.unit
 
 
 def finalise_overdue():

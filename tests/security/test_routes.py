@@ -107,12 +107,16 @@ ROUTES = {
     "contests.results": OBJECT, "contests.play": OBJECT, "contests.play_json": OBJECT, "contests.answer": OBJECT,
     # 法律明白人: the person's own path and certificate; coverage is per village in the viewer's scope.
     "legal_aide.path": PAGE, "legal_aide.claim": PAGE, "legal_aide.certificate": PAGE, "legal_aide.coverage": PAGE,
+    # 学法积分 (switched on for this walk): the person's own points, the rule, a leader's own unit; then units.
+    "points.mine": PAGE, "points.rules": PAGE, "points.overview": PAGE,
+    "points.units": OBJECT, "points.people": OBJECT,
 }
 SIGNED_IN_REFUSALS = {400, 403, 404, 405}
 
 
 @pytest.fixture
-def world(f, tree):
+def world(app, f, tree):
+    app.config["POINTS_ENABLED"] = True  # optional features on, so their routes are walked for real
     return build_world(f, tree, MARKER)
 
 
