@@ -137,7 +137,7 @@ def required_rows(path: str | None, requirements: Requirements, *, people=None) 
     audience = aliased(Unit)
     # No requirements: no rows (an empty CASE is not SQL).
     due_end = sa.case({rid: _utc_literal(end) for rid, end in requirements.due_end.items()},
-                      value=MaterialRequirement.id) if requirements.due_end else sa.null()
+                      value=MaterialRequirement.id) if requirements.due_end else sa.cast(sa.null(), sa.DateTime())
     has_audience_units = sa.exists().where(material_units.c.material_id == Material.id)
     in_audience_units = (sa.exists().select_from(material_units.join(audience, audience.id == material_units.c.unit_id))
                          .where(material_units.c.material_id == Material.id, member.path.startswith(audience.path)))
