@@ -1,4 +1,7 @@
-"""Demo data: idempotent, modelled on a township, every demo account signs in."""
+"""Demo data: idempotent, modelled on a township, every demo account signs in; the README's directions."""
+import re
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from quizapp.accounts.models import Unit, User
@@ -52,3 +55,15 @@ def test_create_admin(runner, app):
     assert result.exit_code == 0, result.output
     admin = db.session.scalar(sa.select(User).where(User.login == "root01"))
     assert admin.role == "admin" and not admin.must_change_password
+
+
+def test_readme_says_how_to_reach_the_demo_and_how_long_tests_take():
+    """Does the README say that bin/demo honours PORT and HOST (and does bin/demo pass them to flask run), and
+    how long the suite takes and how to run it on two workers (issue 14, finding 10)?"""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    demo = (root / "bin" / "demo").read_text(encoding="utf-8")
+    assert "`bin/demo` honours `PORT` and `HOST`" in readme
+    assert '--host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"' in demo
+    assert "bin/test -n 2" in readme
+    assert re.search(r"takes \d+ minutes with `-n 2`", readme)

@@ -8,7 +8,7 @@ Times are stored in UTC. Local time (what pages show, what a typed date
 means, which day, month or year a moment falls in) is the ``TIMEZONE``
 setting, Asia/Shanghai unless configured; ``local_zone()`` reads it.
 """
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,6 +63,11 @@ def to_local(value):
     if value is None:
         return None
     return as_utc(value).astimezone(local_zone())
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The instant a local calendar day begins, as aware UTC."""
+    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(UTC)
 
 
 def local_to_utc(value):

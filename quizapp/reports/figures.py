@@ -5,7 +5,7 @@ Three kinds of fact rows, each one statement over other domains' tables:
 * exam rows — one per (person, required exam) that person should sit or has a
   result in, with the outcome from ``exam_results`` (the counting attempt);
 * material rows — one per (person, required material), with completion from
-  ``study_progress``;
+  ``study_progress`` (``study.materials.required_rows``, which the study pages read too);
 * credit rows — ``study_credits`` (seconds per person, month, category, source).
 
 ``rollup.refresh`` sums them per person and month into the roll-up tables;
@@ -15,27 +15,20 @@ narrowed to a few people. ``Figures`` turns sums into the published rates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Unit, User
 from ..common.auth import LEARNERS
-from ..common.clock import UTC
 from ..exams.models import Exam, ExamResult, ExamUnit
 from ..extensions import db
-from ..study.models import Material, MaterialCategory, MaterialRequirement, StudyProgress, material_units
-from .periods import Period, exam_month, local_midnight_utc
+from ..study.materials import Requirements, year_requirements
+from .periods import Period, exam_month
 
 SCORE_BINS = [(0, 60, "60分以下"), (60, 70, "60–69分"), (70, 80, "70–79分"), (80, 90, "80–89分"),
               (90, 101, "90–100分")]
 ONLINE_SOURCES = ("material", "law", "practice")
-
-
-def utc_literal(moment):
-    """An aware datetime as a naive-UTC SQL literal, comparable with stored UTCDateTime columns."""
-    return sa.literal(moment.astimezone(UTC).replace(tzinfo=None), sa.DateTime())
 
 
 def subtree(path: str):
@@ -151,88 +144,9 @@ def exam_rows(path: str | None, exams, *, people=None):
 
 # ---------------------------------------------------------------- required materials
 
-@dataclass
-class Requirements:
-    """The requirement rows that count (loaded once: requirements, not people)."""
-
-    year: int
-    due_end: dict = field(default_factory=dict)  # requirement id -> aware UTC end of its due day
-
-    @property
-    def ids(self):
-        return list(self.due_end)
-
-
 def requirements_for(period: Period) -> Requirements:
     """Requirements of published materials for the period's year whose due month falls in the period."""
-    rows = db.session.execute(
-        sa.select(MaterialRequirement.id, MaterialRequirement.due_date)
-        .join(Material, Material.id == MaterialRequirement.material_id)
-        .where(MaterialRequirement.year == period.year, Material.published.is_(True))).all()
-    return Requirements(period.year, {
-        r.id: local_midnight_utc(r.due_date + timedelta(days=1)) for r in rows
-        if period.contains_month(period.year, due_month(r.due_date, period.year))})
-
-
-def due_month(due, year: int) -> int:
-    """The month a requirement of ``year`` counts in: its due date's month (clamped into the year)."""
-    if due.year < year:
-        return 1
-    if due.year > year:
-        return 12
-    return due.month
-
-
-def material_rows(path: str | None, requirements: Requirements, *, people=None):
-    """One row per (person, required material): material_id, user_id, due_date, done (0/1), seconds spent.
-
-    A required material applies to a person when the requirement is for
-    everyone or for a unit above them, the material is published and its
-    audience (owner's subtree, audience units, 人员类别) includes them, and they
-    joined before the end of its due date and were not deactivated before it.
-    With several requirements for one material, the earliest due date counts.
-    """
-    member = aliased(Unit)
-    req_unit = aliased(Unit)
-    owner = aliased(Unit)
-    audience = aliased(Unit)
-    due_end = sa.case({rid: utc_literal(end) for rid, end in requirements.due_end.items()},
-                      value=MaterialRequirement.id)
-    has_audience_units = sa.exists().where(material_units.c.material_id == Material.id)
-    in_audience_units = (sa.exists().select_from(material_units.join(audience, audience.id == material_units.c.unit_id))
-                         .where(material_units.c.material_id == Material.id, member.path.startswith(audience.path)))
-    per_unit = (sa.select(MaterialRequirement.material_id.label("material_id"), member.id.label("unit_id"),
-                          sa.func.min(due_end).label("due_end"),
-                          sa.func.min(MaterialRequirement.due_date).label("due_date"))
-                .select_from(MaterialRequirement)
-                .join(Material, Material.id == MaterialRequirement.material_id)
-                .join(member, member.path.startswith(path) if path else sa.true())
-                .outerjoin(req_unit, req_unit.id == MaterialRequirement.unit_id)
-                .outerjoin(owner, owner.id == Material.unit_id)
-                .where(MaterialRequirement.id.in_(requirements.ids),
-                       member.id.in_(sa.select(User.unit_id).where(people)) if people is not None else sa.true(),
-                       sa.or_(MaterialRequirement.unit_id.is_(None), member.path.startswith(req_unit.path)),
-                       sa.or_(Material.unit_id.is_(None), member.path.startswith(owner.path)),
-                       sa.or_(~has_audience_units, in_audience_units))
-                .group_by(MaterialRequirement.material_id, member.id)
-                .subquery("material_units_due"))
-    has_categories = sa.exists().where(MaterialCategory.material_id == per_unit.c.material_id)
-    category_matches = sa.exists().where(MaterialCategory.material_id == per_unit.c.material_id,
-                                         MaterialCategory.category == User.category)
-    stmt = (sa.select(per_unit.c.material_id, User.id.label("user_id"), per_unit.c.due_date,
-                      sa.case((StudyProgress.completed_at.is_not(None), 1), else_=0).label("done"),
-                      sa.func.coalesce(StudyProgress.seconds, 0).label("seconds"))
-            .select_from(per_unit)
-            .join(User, User.unit_id == per_unit.c.unit_id)
-            .outerjoin(StudyProgress, sa.and_(StudyProgress.user_id == User.id,
-                                              StudyProgress.material_id == per_unit.c.material_id,
-                                              StudyProgress.year == requirements.year))
-            .where(examinee(), User.created_at < per_unit.c.due_end,
-                   sa.or_(User.active.is_(True), User.deactivated_at >= per_unit.c.due_end),
-                   sa.or_(~has_categories, category_matches)))
-    if people is not None:
-        stmt = stmt.where(people)
-    return stmt
+    return year_requirements(period.year, period.months)
 
 
 # ---------------------------------------------------------------- figures

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from ..common.clock import UTC, local_zone, to_local
+from ..common.clock import local_midnight_utc, to_local
 
 KINDS = {"month": "月", "quarter": "季度", "year": "年度"}
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -19,11 +19,6 @@ _PATTERNS = (
     (re.compile(r"^(\d{4})$"), "year"),
 )
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def local_midnight_utc(day: date) -> datetime:
-    """The instant a local calendar day begins, as aware UTC."""
-    return datetime.combine(day, time(0), tzinfo=local_zone()).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..accounts.models import Unit, User
 from ..exams.models import Exam
 from ..common.paging import Page
 from ..extensions import db
+from ..study.materials import required_rows
 from ..study.models import Material
 from . import figures, rollup
 from .figures import examinee, in_population, subtree
@@ -279,7 +280,7 @@ def unfinished_items(root: Unit, period: Period, user_ids, kind="") -> dict[int,
     if kind in ("", "material"):
         requirements = figures.requirements_for(period)
         if requirements.ids:
-            rows = figures.material_rows(root.path, requirements, people=chosen).subquery("rows")
+            rows = required_rows(root.path, requirements, people=chosen).subquery("rows")
             for user_id, title, due, seconds in db.session.execute(
                     sa.select(rows.c.user_id, Material.title, rows.c.due_date, rows.c.seconds)
                     .join(Material, Material.id == rows.c.material_id).where(rows.c.done == 0)

@@ -23,6 +23,7 @@ from ..accounts.models import Unit, User
 from ..common.clock import utcnow
 from ..extensions import db
 from ..study.models import OfflineAttendance, OfflineSession, StudyCredit
+from ..study.materials import required_rows
 from ..study.services import minutes_per_hour
 from . import figures
 from .figures import Figures, examinee, in_population, subtree
@@ -89,7 +90,7 @@ def _month_facts(year: int, ids=None, exams=None, requirements=None):
             unmet=1 - rows.c.passed)))
     requirements = figures.requirements_for(Period("year", year)) if requirements is None else requirements
     if requirements.ids:
-        rows = figures.material_rows(None, requirements, people=people).subquery("material_facts")
+        rows = required_rows(None, requirements, people=people).subquery("material_facts")
         due_year = sa.cast(sa.extract("year", rows.c.due_date), sa.Integer)
         month = sa.case((due_year < year, 1), (due_year > year, 12),
                         else_=sa.cast(sa.extract("month", rows.c.due_date), sa.Integer))

@@ -16,6 +16,7 @@ from ..exams.models import Exam, ExamResult
 from ..extensions import db
 from ..study.models import CATEGORIES as STUDY_CATEGORIES
 from ..study.models import Material, OfflineAttendance, OfflineSession, StudyCredit
+from ..study.materials import Requirements, required_rows
 from ..study.services import all_targets, minutes_per_hour
 from . import figures, queries
 from .models import ShufaText
@@ -220,7 +221,7 @@ class Context:
     root: Unit
     year: int
     exams: list
-    requirements: figures.Requirements
+    requirements: Requirements
     per_hour: float
     targets: dict
     shufa_ranks: dict  # user id -> Rank among the 述法对象 of root
@@ -259,7 +260,7 @@ def build_sheets(root: Unit, year: int, people: list[tuple[User, Unit]], context
             .group_by(StudyCredit.user_id, StudyCredit.category)):
         sheets[user_id].credits[category] = int(seconds or 0)
     if context.requirements.ids:
-        mats = figures.material_rows(root.path, context.requirements, people=chosen).subquery("mats")
+        mats = required_rows(root.path, context.requirements, people=chosen).subquery("mats")
         for user_id, title, due, done, seconds in db.session.execute(
                 sa.select(mats.c.user_id, Material.title, mats.c.due_date, mats.c.done, mats.c.seconds)
                 .join(Material, Material.id == mats.c.material_id).order_by(mats.c.due_date, Material.title)):

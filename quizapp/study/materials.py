@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import CATEGORIES as PERSON_CATEGORIES
-from ..accounts.models import Unit
+from ..accounts.models import Unit, User
 from ..accounts.scope import subtree_unit_ids, unit_visible
 from ..audit.services import diff, record
-from ..common.clock import utcnow
+from ..common.auth import LEARNERS
+from ..common.clock import UTC, local_midnight_utc, utcnow
 from ..common.errors import ServiceError
 from ..common.text import is_single_line, single_line_message
 from ..common.uploads import clean_filename, sha256_hex
@@ -77,19 +79,105 @@ def can_preview(viewer, material: Material) -> bool:
     return viewer.role == "organiser" and (material.unit_id is None or material.unit_id in viewer.unit.ancestor_ids())
 
 
-def applicable_requirements(user, year: int) -> sa.Select:
-    """Requirements that apply to ``user`` in ``year``: for everyone, or for a unit above them."""
-    return sa.select(MaterialRequirement).where(
-        MaterialRequirement.year == year,
-        sa.or_(MaterialRequirement.unit_id.is_(None),
-               MaterialRequirement.unit_id.in_(user.unit.ancestor_ids())))
+# ---------------------------------------------------------------- required reading: the one definition
+#
+# Every page that shows required materials (首页 待办, 学习园地, 我的学习, 学习档案, 述法, 未完成名单, the
+# dashboard's roll-up) reads required_rows, so a person's progress is the same number everywhere.
+
+@dataclass
+class Requirements:
+    """The requirement rows that count (loaded once: requirements, not people)."""
+
+    year: int
+    due_end: dict = field(default_factory=dict)  # requirement id -> aware UTC end of its due day
+
+    @property
+    def ids(self):
+        return list(self.due_end)
 
 
-def due_dates(user, year: int):
-    """A subquery (material_id, due) of the materials required of ``user`` in ``year``, earliest due date each."""
-    return (applicable_requirements(user, year)
-            .with_only_columns(MaterialRequirement.material_id, sa.func.min(MaterialRequirement.due_date).label("due"))
-            .group_by(MaterialRequirement.material_id).subquery())
+def due_month(due, year: int) -> int:
+    """The month a requirement of ``year`` counts in: its due date's month (clamped into the year)."""
+    if due.year < year:
+        return 1
+    if due.year > year:
+        return 12
+    return due.month
+
+
+def year_requirements(year: int, months: tuple[int, int] = (1, 12)) -> Requirements:
+    """Requirements of published materials for ``year`` whose due month is within ``months`` (first, last)."""
+    rows = db.session.execute(
+        sa.select(MaterialRequirement.id, MaterialRequirement.due_date)
+        .join(Material, Material.id == MaterialRequirement.material_id)
+        .where(MaterialRequirement.year == year, Material.published.is_(True))).all()
+    first, last = months
+    return Requirements(year, {r.id: local_midnight_utc(r.due_date + timedelta(days=1)) for r in rows
+                               if first <= due_month(r.due_date, year) <= last})
+
+
+def _utc_literal(moment):
+    """An aware datetime as a naive-UTC SQL literal, comparable with stored UTCDateTime columns."""
+    return sa.literal(moment.astimezone(UTC).replace(tzinfo=None), sa.DateTime())
+
+
+def required_rows(path: str | None, requirements: Requirements, *, people=None) -> sa.Select:
+    """One row per (person, required material): material_id, user_id, due_date, done (0/1), seconds spent.
+
+    A required material applies to a person when the requirement is for
+    everyone or for a unit above them, the material is published and its
+    audience (owner's subtree, audience units, 人员类别) includes them, and they
+    joined before the end of its due date and were not deactivated before it.
+    With several requirements for one material, the earliest due date counts.
+    Done means completed by the study-time rules (read to the end, minimum time).
+    """
+    member = aliased(Unit)
+    req_unit = aliased(Unit)
+    owner = aliased(Unit)
+    audience = aliased(Unit)
+    # No requirements: no rows (an empty CASE is not SQL).
+    due_end = sa.case({rid: _utc_literal(end) for rid, end in requirements.due_end.items()},
+                      value=MaterialRequirement.id) if requirements.due_end else sa.cast(sa.null(), sa.DateTime())
+    has_audience_units = sa.exists().where(material_units.c.material_id == Material.id)
+    in_audience_units = (sa.exists().select_from(material_units.join(audience, audience.id == material_units.c.unit_id))
+                         .where(material_units.c.material_id == Material.id, member.path.startswith(audience.path)))
+    per_unit = (sa.select(MaterialRequirement.material_id.label("material_id"), member.id.label("unit_id"),
+                          sa.func.min(due_end).label("due_end"),
+                          sa.func.min(MaterialRequirement.due_date).label("due_date"))
+                .select_from(MaterialRequirement)
+                .join(Material, Material.id == MaterialRequirement.material_id)
+                .join(member, member.path.startswith(path) if path else sa.true())
+                .outerjoin(req_unit, req_unit.id == MaterialRequirement.unit_id)
+                .outerjoin(owner, owner.id == Material.unit_id)
+                .where(MaterialRequirement.id.in_(requirements.ids),
+                       member.id.in_(sa.select(User.unit_id).where(people)) if people is not None else sa.true(),
+                       sa.or_(MaterialRequirement.unit_id.is_(None), member.path.startswith(req_unit.path)),
+                       sa.or_(Material.unit_id.is_(None), member.path.startswith(owner.path)),
+                       sa.or_(~has_audience_units, in_audience_units))
+                .group_by(MaterialRequirement.material_id, member.id)
+                .subquery("material_units_due"))
+    has_categories = sa.exists().where(MaterialCategory.material_id == per_unit.c.material_id)
+    category_matches = sa.exists().where(MaterialCategory.material_id == per_unit.c.material_id,
+                                         MaterialCategory.category == User.category)
+    stmt = (sa.select(per_unit.c.material_id, User.id.label("user_id"), per_unit.c.due_date,
+                      sa.case((StudyProgress.completed_at.is_not(None), 1), else_=0).label("done"),
+                      sa.func.coalesce(StudyProgress.seconds, 0).label("seconds"))
+            .select_from(per_unit)
+            .join(User, User.unit_id == per_unit.c.unit_id)
+            .outerjoin(StudyProgress, sa.and_(StudyProgress.user_id == User.id,
+                                              StudyProgress.material_id == per_unit.c.material_id,
+                                              StudyProgress.year == requirements.year))
+            .where(User.role.in_(LEARNERS), User.created_at < per_unit.c.due_end,
+                   sa.or_(User.active.is_(True), User.deactivated_at >= per_unit.c.due_end),
+                   sa.or_(~has_categories, category_matches)))
+    if people is not None:
+        stmt = stmt.where(people)
+    return stmt
+
+
+def required_of(user, year: int):
+    """A subquery (material_id, due_date, done, seconds) of the materials required of ``user`` in ``year``."""
+    return required_rows(None, year_requirements(year), people=User.id == user.id).subquery("required_of")
 
 
 # ---------------------------------------------------------------- checking input

@@ -21,7 +21,7 @@ from ..common.clock import to_local, utcnow
 from ..extensions import db
 from .models import (CATEGORIES, CREDIT_SOURCES, LawVersion, Material, OfflineAttendance,
                      OfflineSession, StudyCredit, StudyProgress, StudySession, StudyTarget)
-from .materials import due_dates, material_visible, visible_materials
+from .materials import material_visible, required_of, required_rows, year_requirements
 from .settings import setting
 
 # ---------------------------------------------------------------- upserts
@@ -315,17 +315,25 @@ def current_year() -> int:
 
 
 def required_materials(user, year: int):
-    """[(material, due date, progress or None)] required of this person in ``year``, earliest due first."""
-    req = due_dates(user, year)
-    visible = visible_materials(user).subquery()
+    """[(material, due date, progress or None)] required of this person in ``year``, earliest due first: the
+    rows every report counts (``materials.required_rows``), so 首页, 我的学习 and 述法 agree."""
+    req = required_of(user, year)
     rows = db.session.execute(
-        sa.select(Material, req.c.due, StudyProgress)
+        sa.select(Material, req.c.due_date, StudyProgress)
         .join(req, req.c.material_id == Material.id)
-        .join(visible, visible.c.id == Material.id)
         .outerjoin(StudyProgress, sa.and_(StudyProgress.material_id == Material.id,
                                           StudyProgress.user_id == user.id, StudyProgress.year == year))
-        .order_by(req.c.due, Material.title)).all()
+        .order_by(req.c.due_date, Material.title)).all()
     return [(material, due_date, progress) for material, due_date, progress in rows]
+
+
+def required_counts(user_ids, year: int) -> dict[int, tuple[int, int]]:
+    """{user id: (done, required)} of required materials for some people in ``year`` (one grouped query)."""
+    if not user_ids:
+        return {}
+    rows = required_rows(None, year_requirements(year), people=User.id.in_(list(user_ids))).subquery("rows")
+    return {user_id: (int(done or 0), int(due)) for user_id, done, due in db.session.execute(
+        sa.select(rows.c.user_id, sa.func.sum(rows.c.done), sa.func.count()).group_by(rows.c.user_id))}
 
 
 def recent_reading(user, year: int, limit=10):

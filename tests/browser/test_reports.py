@@ -14,6 +14,10 @@ _spec = importlib.util.spec_from_file_location("reportkit", Path(__file__).resol
                                                / "reportkit.py")
 reportkit = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reportkit)
+_spec = importlib.util.spec_from_file_location("bench_product", Path(__file__).resolve().parents[2] / "benchmarks"
+                                               / "bench_product.py")
+bench_product = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_product)
 PASSWORD = "Passw0rd!x"
 
 
@@ -118,3 +122,11 @@ def test_dashboard_reads_without_javascript(browser, live_server, reports_world)
         assert page.locator("#shufa-paragraph").is_visible()
     finally:
         context.close()
+
+
+def test_dashboard_is_light_on_a_phone(browser, live_server, reports_world):
+    """Does the leader dashboard cost under 400 KB over the wire on a phone's first visit and under 60 KB on the
+    next (issue 14 found 1,130 KB, the chart library sent uncompressed and revalidated every time)?"""
+    first, second = bench_product.weigh(browser, live_server, "/reports/", plain=False, login=("plead", PASSWORD))
+    assert first < bench_product.GOALS_KB["first"], first
+    assert second < bench_product.GOALS_KB["next"], second

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from quizapp.reports.figures import due_month
+from quizapp.study.materials import due_month
 from quizapp.reports.periods import Period, choices, exam_month
 from quizapp.reports.rollup import slot_of, slot_period
 

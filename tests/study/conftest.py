@@ -10,6 +10,7 @@ from quizapp.study.materials import MaterialInput, create_material, set_publishe
 from study_helpers import law_text
 
 _counter = itertools.count(1)
+JOINED = datetime(2026, 1, 2, 1, 0, tzinfo=timezone.utc)  # when ``people`` took up their posts
 # What a question citing the default law_text() says: 示范法 第二条 as adopted on 2020-01-01.
 DEMO_CITATION = {"law_name": "《中华人民共和国示范法》", "law_article": "第二条", "law_version": date(2020, 1, 1)}
 
@@ -55,9 +56,11 @@ def citing(f):
 
 
 @pytest.fixture
-def people(f, tree):
-    """An organiser and a leader at 甲乡, cadres in 一村 and 三村 (乙乡)."""
-    return {
+def people(f, tree, clock, clock_start):
+    """An organiser and a leader at 甲乡, cadres in 一村 and 三村 (乙乡), all in post since 2 January 2026: a
+    material is required only of people who joined before its due date, so they must not join "today"."""
+    clock.set(min(clock_start, JOINED))
+    made = {
         "organiser": f.user("zz01", tree["jia"], role="organiser"),
         "leader": f.user("ld01", tree["jia"], role="leader"),
         "cadre": f.user("gb01", tree["v1"], name="王一"),
@@ -65,3 +68,5 @@ def people(f, tree):
         "other": f.user("gb03", tree["v3"], name="张三"),
         "organiser_yi": f.user("zz02", tree["yi"], role="organiser"),
     }
+    clock.set(clock_start)
+    return made

@@ -56,16 +56,16 @@ def index():
     if search:
         stmt = stmt.where(Material.title.contains(search, autoescape=True))
     required_only = request.args.get("required") == "1"
-    due = service.due_dates(current_user, year)
+    due = service.required_of(current_user, year)
     stmt = stmt.outerjoin(due, due.c.material_id == Material.id)
     if required_only:
-        stmt = stmt.where(due.c.due.is_not(None))
+        stmt = stmt.where(due.c.due_date.is_not(None))
     # Required reading first (earliest due date first), then the newest.
-    stmt = stmt.order_by(due.c.due.is_(None), due.c.due, Material.published_at.desc(), Material.id.desc())
+    stmt = stmt.order_by(due.c.due_date.is_(None), due.c.due_date, Material.published_at.desc(), Material.id.desc())
     page = db.paginate(stmt, per_page=page_size(), error_out=False)
     ids = [m.id for m in page.items]
-    dues = dict(db.session.execute(sa.select(due.c.material_id, due.c.due).where(due.c.material_id.in_(ids)))
-                .all()) if ids else {}
+    dues = dict(db.session.execute(sa.select(due.c.material_id, due.c.due_date)
+                                   .where(due.c.material_id.in_(ids))).all()) if ids else {}
     progress = {p.material_id: p for p in db.session.scalars(sa.select(StudyProgress).where(
         StudyProgress.user_id == current_user.id, StudyProgress.year == year,
         StudyProgress.material_id.in_(ids)))} if ids else {}
@@ -91,9 +91,9 @@ def show(material_id):
     material, learner = _readable_or_404(material_id)
     year = services.current_year()
     progress = services.progress_for(current_user, "material", material) if learner else None
-    due = db.session.scalar(service.applicable_requirements(current_user, year)
-                            .with_only_columns(sa.func.min(MaterialRequirement.due_date))
-                            .where(MaterialRequirement.material_id == material.id)) if learner else None
+    required = service.required_of(current_user, year)
+    due = db.session.scalar(sa.select(required.c.due_date)
+                            .where(required.c.material_id == material.id)) if learner else None
     body = render_markdown(material.body) if material.kind == "markdown" else None
     return render_template("materials/show.html", material=material, learner=learner, body=body, due=due,
                            progress=progress, study_kind="material", study_target=material,

@@ -14,7 +14,7 @@ from ...common.auth import EVERYONE, READERS, roles_required
 from ...extensions import db, limiter
 from .. import services
 from ..forms import targets_form
-from ..models import CREDIT_SOURCES, LawVersion, Material, OfflineAttendance, OfflineSession, StudyCredit, StudyProgress
+from ..models import CREDIT_SOURCES, LawVersion, Material, OfflineAttendance, OfflineSession, StudyCredit
 from ..settings import setting
 from .common import page_size, year_arg
 
@@ -87,10 +87,7 @@ def people():
     ids = [p.id for p in page.items]
     totals = dict(db.session.execute(sa.select(seconds.c.user_id, seconds.c.seconds)
                                      .where(seconds.c.user_id.in_(ids))).all()) if ids else {}
-    completed = dict(db.session.execute(
-        sa.select(StudyProgress.user_id, sa.func.count())
-        .where(StudyProgress.user_id.in_(ids), StudyProgress.year == year, StudyProgress.completed_at.is_not(None))
-        .group_by(StudyProgress.user_id)).all()) if ids else {}
+    required = services.required_counts(ids, year)
     sessions = dict(db.session.execute(
         sa.select(OfflineAttendance.user_id, sa.func.count())
         .join(OfflineSession, OfflineSession.id == OfflineAttendance.session_id)
@@ -98,7 +95,7 @@ def people():
                OfflineSession.held_on >= date(year, 1, 1),
                OfflineSession.held_on <= date(year, 12, 31))
         .group_by(OfflineAttendance.user_id)).all()) if ids else {}
-    return render_template("study/people.html", page=page, totals=totals, completed=completed, sessions=sessions,
+    return render_template("study/people.html", page=page, totals=totals, required=required, sessions=sessions,
                            targets=services.all_targets(), year=year, years=_years(), under=under,
                            units=unit_choices(current_user), categories=PERSON_CATEGORIES, search=search)
 
