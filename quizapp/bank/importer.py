@@ -307,11 +307,12 @@ def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: in
     return check_against_bank(read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes), bank)
 
 
-def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False) -> ImportRecord:
+def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False,
+                 progress=None) -> ImportRecord:
     """Insert every accepted question and the ImportRecord in the caller's transaction (which commits once).
 
     With rejected rows the caller must have chosen ``valid_only`` explicitly;
-    nothing is ever half-imported by default.
+    nothing is ever half-imported by default. ``progress(done)`` hears of each chunk written.
     """
     if preview.problems and not valid_only:
         raise ServiceError(f"文件中有 {preview.rejected_rows} 行有错误。请选择“只导入无误的行”，或修改文件后重新上传。")
@@ -330,6 +331,8 @@ def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool 
              "created_at": now, "updated_at": now} for item in preview.accepted]
     for start in range(0, len(rows), INSERT_CHUNK):
         _insert_chunk(rows[start:start + INSERT_CHUNK])
+        if progress is not None:
+            progress(min(start + INSERT_CHUNK, len(rows)))
     audit_log.record(actor, "bank.import", "bank", bank.id, bank.name,
                      summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
                              f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
