@@ -54,7 +54,9 @@ def main(argv=None):
         if args.million:
             rows += bench_reports.main(["--sizes", "1000000", "--databases", "postgres", "--repeat", "3"])
     if "import" in only:
-        rows.append(_subprocess_row("question import 10,000 rows", "bench_import.py", [], 900))
+        import bench_import
+
+        rows += bench_import.main([])
     if "exam" in only and args.full:
         rows.append(_subprocess_row("exam saves under gunicorn", "bench_exam.py", ["--concurrency", "16,64,256"],
                                     1800))

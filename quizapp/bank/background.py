@@ -6,7 +6,10 @@ the same transaction.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
+from flask import current_app
 
 from ..accounts.models import User
 from ..common import uploads
@@ -19,6 +22,11 @@ from .models import Bank
 JOB_PURPOSE = "bank:job"
 
 
+def read_cache() -> importer.ReadCache:
+    """The server's cache of files read at preview, so that applying one does not read it again."""
+    return importer.ReadCache(Path(current_app.instance_path) / "import_cache", current_app.config["SECRET_KEY"])
+
+
 @handler("bank.import")
 def import_questions(job, progress):
     """Apply a staged question file; progress counts questions written."""
@@ -28,7 +36,7 @@ def import_questions(job, progress):
         raise ServiceError("未导入任何试题：预检结果已失效，请重新上传文件。")
     actor = db.session.get(User, job.user_id) if job.user_id else None
     preview = importer.preview_import(staged.data, bank, staged.filename,
-                                      type_codes=(staged.options or {}).get("type_codes"))
+                                      type_codes=(staged.options or {}).get("type_codes"), read_cache=read_cache())
     progress(0, len(preview.accepted))  # commits the count only: nothing of the import is written yet
     try:
         record = importer.apply_import(actor, bank, preview, valid_only=job.params.get("valid_only", False),

@@ -271,7 +271,8 @@ def import_upload(bank_id):
         data = form.file.data.read()
         filename = uploads.clean_filename(form.file.data.filename)
         try:
-            preview = importer.preview_import(data, bank, filename, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+            preview = importer.preview_import(data, bank, filename, max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                                              read_cache=background.read_cache())
         except SpreadsheetError as error:
             form.file.errors = [str(error)]
         else:
@@ -299,7 +300,8 @@ def import_paste(bank_id):
     if form.validate_on_submit():
         data = form.text.data.encode("utf-8")
         try:
-            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                                              read_cache=background.read_cache())
         except SpreadsheetError as error:
             form.text.errors = [str(error)]
         else:
@@ -379,7 +381,8 @@ def import_type_codes(bank_id, token):
         return _render_preview(bank, staged, ImportApplyForm(token=staged.token), status=422, codes_form=form)
     mapping = {code: form[f"code_{code}"].data for code in codes}
     try:
-        preview = importer.preview_import(staged.data, bank, staged.filename, type_codes=mapping)
+        preview = importer.preview_import(staged.data, bank, staged.filename, type_codes=mapping,
+                                          read_cache=background.read_cache())
     except SpreadsheetError as error:
         flash(str(error), "error")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
@@ -433,7 +436,8 @@ def import_apply(bank_id):
         return _already_applied(bank)
     try:
         preview = importer.preview_import(staged.data, bank, staged.filename,
-                                          type_codes=(staged.options or {}).get("type_codes"))
+                                          type_codes=(staged.options or {}).get("type_codes"),
+                                          read_cache=background.read_cache())
         import_record = importer.apply_import(current_user, bank, preview, valid_only=valid_only)
     except (ServiceError, SpreadsheetError, sa.exc.IntegrityError) as error:
         db.session.rollback()  # gives the staged file back, so the organiser can try again from the preview
