@@ -107,7 +107,9 @@ _FULL_WIDTH_CHAR = re.compile("[\uff01-\uff5e\u3000]")
 
 def fold_texts(texts: list[str]) -> list[str]:
     """What duplicate and identical-option checks compare: the text without whitespace, full-width folded."""
-    joined = "\x00".join(text.replace("\x00", "") if "\x00" in text else text for text in texts)
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text holds NUL itself: drop it, so the split stays aligned
+        joined = "\x00".join(text.replace("\x00", "") for text in texts)
     # A question holds a few distinct full-width characters, found by one C-level scan: replacing each is
     # cheaper than translate().
     for char in set(_FULL_WIDTH_CHAR.findall(joined)):
