@@ -72,12 +72,72 @@ def cpu_seconds(fn):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--parts", action="store_true", help="also print where the import's time goes, by stage")
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="bench_import_")
     try:
-        return _run(args.rounds, workdir)
+        rows = _run(args.rounds, workdir)
+        if args.parts:
+            _parts(args.rounds, workdir)
+        return rows
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _parts(rounds, workdir):
+    """Each stage of preview + apply as a ratio to the bare read, so the next change aims where the time is."""
+    from quizapp import create_app
+    from quizapp.bank import importer, rows, services
+    from quizapp.common import spreadsheets
+    from quizapp.extensions import db
+
+    data = generate()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/parts.sqlite", "SECRET_KEY": "bench"})
+    stages = {}
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"), revision="heads")
+        real_execute = sa.engine.Connection.exec_driver_sql  # the one call that sends the INSERTs on SQLite
+        for index in range(rounds):
+            base = cpu_seconds(lambda: pd.read_excel(io.BytesIO(data), engine="calamine"))
+            found = {}
+
+            def stage(name, fn):
+                with spreadsheets.paused_gc():
+                    start = time.process_time()
+                    found[name] = fn()
+                    stages.setdefault(name, []).append((time.process_time() - start) / base)
+
+            stage("read the workbook (calamine, zip and row-limit scan)",
+                  lambda: spreadsheets.read_workbook(data, max_rows=importer.MAX_ROWS))
+            stage("find the header and build row records (find_tables)",
+                  lambda: spreadsheets.find_tables(found["read the workbook (calamine, zip and row-limit scan)"],
+                                                   rows.SYNONYMS, rows.REQUIRED, max_rows=importer.MAX_ROWS)[0])
+            records = [record for table in found["find the header and build row records (find_tables)"]
+                       for _, record in table.records]
+            clean = not rows.needs_cleaning(records)
+            stage("validate every row (parse_record)", lambda: [rows.parse_record(r, clean=clean) for r in records])
+            stage("read_questions as a whole", lambda: importer.read_questions(data, "bench.xlsx"))
+            preview = found["read_questions as a whole"]
+            for label, execute in (("apply: Python side (rows, bound values, record, audit)",
+                                    lambda connection, *args, **kwargs: None),
+                                   ("apply: the same with the INSERTs and the commit", real_execute)):
+                bank = services.create_bank(None, f"部分{label[:8]}{index}", None)
+                db.session.commit()
+                sa.engine.Connection.exec_driver_sql = execute
+                try:
+                    stage(label, lambda: (importer.apply_import(None, bank, importer.check_against_bank(
+                        importer.ImportPreview(**{**preview.__dict__, "accepted": list(preview.accepted),
+                                                  "duplicates": list(preview.duplicates)}), bank)),
+                                          db.session.commit()))
+                finally:
+                    sa.engine.Connection.exec_driver_sql = real_execute
+        db.session.remove()
+        db.engine.dispose()
+    print(f"{'stage (CPU, collector paused)':<56}{'× bare read (median)':>22}")
+    for name, ratios in stages.items():
+        print(f"{name:<56}{statistics.median(ratios):>22.2f}")
 
 
 def _run(rounds, workdir):

@@ -461,7 +461,7 @@ def _apply_as_job(bank, staged, valid_only):
 
 
 def _already_applied(bank):
-    """The second click of a double click (or a reloaded form): the file is already being or been imported."""
+    """The second click of a double click (or a reloaded form): the file is already being imported, or has been."""
     db.session.rollback()
     flash("这个文件已经提交导入，请勿重复提交；结果见导入记录。", "info")
     return redirect(url_for("bank.imports", bank_id=bank.id))
