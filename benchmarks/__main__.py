@@ -5,8 +5,7 @@ the command that reruns that row alone. Quick by default (10,000 cadres for the 
 100,000 cadres on SQLite and PostgreSQL and the gunicorn load runs at 16/64/256 cadres on both databases;
 --million runs the reports at 100,000 and 1,000,000 cadres on PostgreSQL (with growth rows; it takes a long
 while: generating alone is minutes). The two-server run needs PostgreSQL and Redis on 127.0.0.1.
-Modules exposing ``main(argv) -> rows`` are called in-process; the others run as a subprocess and their
-own output is kept in the log, with their exit status in the table.
+Each bench module's ``main(argv) -> rows`` is called in-process; the two-server run is a pytest subprocess.
 """
 from __future__ import annotations
 
@@ -20,19 +19,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-
-
-def _subprocess_row(figure, script, args, timeout):
-    started = time.perf_counter()
-    try:
-        done = subprocess.run([sys.executable, os.path.join(HERE, script), *args], timeout=timeout,
-                              capture_output=True, text=True)
-        status, tail = done.returncode, (done.stdout.strip().splitlines() or [""])[-1]
-        print(done.stdout[-3000:])
-    except subprocess.TimeoutExpired:
-        status, tail = "timeout", ""
-    return {"figure": f"{figure}: {tail[:70]}", "value": round(time.perf_counter() - started, 1), "baseline": None,
-            "ratio": None, "unit": f"s (exit {status})", "rerun": f"python benchmarks/{script} {' '.join(args)}"}
 
 
 def _two_servers_row():
@@ -77,8 +63,9 @@ def main(argv=None):
             sections.append(("reports", lambda: bench_reports.main(
                 ["--sizes", sizes, "--databases", "sqlite,postgres", "--repeat", "3"])))
     if "import" in only:
-        sections.append(("import", lambda: [_subprocess_row("question import 10,000 rows", "bench_import.py", [],
-                                                            900)]))
+        import bench_import
+
+        sections.append(("import", lambda: bench_import.main([])))
     if "exam" in only:
         import bench_exam
 

@@ -134,6 +134,10 @@ def from_environment(instance_path):
         # One upload size (UPLOAD_MAX_MB): the file itself, and the whole request with 1 MB for the form around it.
         "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
         "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,
+        # Imports larger than this many rows are applied by a background job (progress on the job page).
+        # Accounts cost a password hash each (~0.2 s of scrypt), so their bound is far lower.
+        "IMPORT_JOB_ROWS": int(os.environ.get("IMPORT_JOB_ROWS", "2000")),
+        "ACCOUNT_IMPORT_JOB_ROWS": int(os.environ.get("ACCOUNT_IMPORT_JOB_ROWS", "100")),
         "AUDIT_DENIED_PER_HOUR": int(os.environ.get("AUDIT_DENIED_PER_HOUR", "20")),
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         # X-Forwarded-For/-Proto count only from these (addresses, networks, "unix" for a unix socket).

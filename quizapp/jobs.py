@@ -12,6 +12,9 @@ A ``Job`` row is what the person who asked sees: status, progress, and the file 
 register what a kind of job does with ``@handler("kind")``; the handler gets the job and a ``progress(done,
 total)`` callback, and returns ``(path, download name)`` for a file or None. Files live in
 ``instance/job_files`` and are offered only to the person who asked.
+
+A handler whose work must be all or nothing (an import) reports progress inside its transaction with
+``side_progress``; it raises ``ServiceError`` or ``SpreadsheetError`` to fail with a reason the page shows.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .common.clock import utcnow
+from .common.errors import ServiceError
+from .common.spreadsheets import SpreadsheetError
 from .common.types import UTCDateTime
 from .extensions import db
 
@@ -116,6 +121,18 @@ def new_file(suffix: str) -> Path:
     return files_dir() / f"{secrets.token_hex(12)}{suffix}"
 
 
+def side_progress(job: Job, done: int):
+    """Progress from inside a transaction that must not commit yet, written on a connection of its own.
+
+    SQLite has one writer at a time and the caller's transaction holds it, so there the page sees the count
+    only when the job commits; PostgreSQL shows it as it goes.
+    """
+    if db.engine.dialect.name == "sqlite":
+        return
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Job).where(Job.id == job.id).values(done=done))
+
+
 def submit(kind: str, user, params: dict, *, title: str = "", back_url: str = "") -> Job:
     """Record a job (flushes; the caller commits) and queue it once the transaction commits."""
     if kind not in _HANDLERS:
@@ -183,7 +200,9 @@ def run_job(job_id: int):
         db.session.rollback()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         job = db.session.get(Job, job_id)
-        job.status, job.message, job.finished_at = "failed", str(error)[:500], utcnow()
+        # Refusals carry a Chinese reason for the page; anything else stays in the log, not on the page.
+        reason = str(error) if isinstance(error, (ServiceError, SpreadsheetError)) else ""
+        job.status, job.message, job.finished_at = "failed", reason[:500], utcnow()
         db.session.commit()
         return
     if produced:
@@ -213,7 +232,8 @@ def init_app(app):
 jobs_bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 
-def _own_job(job_id) -> Job:
+def own_job(job_id) -> Job:
+    """The signed-in person's job, or 404 (someone else's job is as missing as one that never was)."""
     job = db.session.get(Job, job_id)
     if job is None or job.user_id != current_user.id:
         abort(404)
@@ -224,14 +244,14 @@ def _own_job(job_id) -> Job:
 @login_required
 def show(job_id):
     """The job's progress (the page refreshes itself until the job is over) and its file when ready."""
-    return render_template("jobs/show.html", job=_own_job(job_id))
+    return render_template("jobs/show.html", job=own_job(job_id))
 
 
 @jobs_bp.route("/<int:job_id>/file")
 @login_required
 def file(job_id):
-    job = _own_job(job_id)
-    if job.status != "done" or not job.file_path or not Path(job.file_path).is_file():
+    job = own_job(job_id)
+    if job.status != "done" or not job.file_name or not job.file_path or not Path(job.file_path).is_file():
         abort(404)
     return send_file(job.file_path, as_attachment=True, download_name=job.file_name or Path(job.file_path).name)
 

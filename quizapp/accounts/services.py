@@ -331,10 +331,17 @@ def _clean(values):
     return cleaned
 
 
-def create_user(actor, values, password=None, *, audit_log=True):
+def issue_temporary():
+    """A temporary password and its hash (the hash is the slow part: ~0.2 s of scrypt)."""
+    password = temporary_password()
+    return password, generate_password_hash(password)
+
+
+def create_user(actor, values, password=None, *, audit_log=True, temporary=None):
     """Create a person; without a password they get a temporary one to change at first sign-in.
 
-    ``audit_log=False`` when the caller writes one audit-log entry for a whole batch (the import).
+    ``audit_log=False`` when the caller writes one audit-log entry for a whole batch (the import);
+    ``temporary`` is an ``issue_temporary()`` pair made beforehand (a large import hashes outside its transaction).
 
     Returns (user, temporary password or None).
     """
@@ -347,8 +354,7 @@ def create_user(actor, values, password=None, *, audit_log=True):
     user = User(**values)
     temp = None
     if password is None:
-        temp = temporary_password()
-        user.password_hash = generate_password_hash(temp)
+        temp, user.password_hash = temporary or issue_temporary()
         user.must_change_password = True
     else:
         user.password_hash = generate_password_hash(password)

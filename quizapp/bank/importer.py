@@ -7,22 +7,31 @@ queries; ``apply_import`` bulk-inserts in the caller's transaction.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cache
 from operator import itemgetter
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from ..audit import services as audit_log
 from ..common.clock import utcnow
 from ..common.errors import ServiceError
-from ..common.spreadsheets import RowProblem, SpreadsheetError, find_tables, header_refusal, read_workbook
+from ..common.spreadsheets import (RowProblem, SpreadsheetError, find_tables, header_refusal, paused_gc,
+                                   read_workbook)
 from ..common.uploads import sha256_hex
 from ..extensions import db
 from . import qtypes, textbank
 from .models import Bank, ImportRecord, Question
 from .rows import (LABELS, OPTION_KEYS, REQUIRED, SYNONYMS, clean_cell, column_label, group_cases, is_type_code,
-                   parse_record)
+                   needs_cleaning, parse_record)
 
 # Sheets of our own template (and of most county templates) that explain rather than hold questions.
 INSTRUCTION_SHEETS = {"填写说明", "说明", "示例", "使用说明", "导入说明"}
@@ -122,6 +131,11 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
     Raises SpreadsheetError when the file as a whole cannot be used (not a
     spreadsheet, damaged, too big, no header, no data rows).
     """
+    with paused_gc():
+        return _read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes)
+
+
+def _read_questions(data, filename, *, max_bytes, type_codes):
     kind = text_kind(data, filename)
     if kind:
         return read_text_questions(data, filename, docx=kind == "docx", max_bytes=max_bytes)
@@ -154,13 +168,16 @@ def read_questions(data: bytes, filename: str = "", *, max_bytes: int | None = N
             preview.notes.append(
                 f"工作表“{table.sheet}”没有“题型”列，" + (f"按工作表名称视为{default_type.label}。" if default_type
                                                      else "已按答案推断题型（一个字母为单选，多个字母为多选，对/错为判断）。"))
+        # find_tables strips every cell (and cuts none short when it found no limit problem): one search over
+        # the table then spares each row its own check for characters to clean.
+        clean = not limit_problems and not needs_cleaning([record for _, record in table.records])
         for row, record in table.records:
             preview.total += 1
             type_text = record.get("qtype", "")
             if type_text and is_type_code(type_text):
                 codes_found.add(qtypes.fold(type_text).removesuffix(".0"))
             values, problems = parse_record(record, default_type=default_type, infer_type=infer,
-                                            type_codes=preview.type_codes)
+                                            type_codes=preview.type_codes, clean=clean)
             problems_here = limit_rows.get((table.sheet, row), [])
             problems_here += [RowProblem(table.sheet, row, column_label(key), message) for key, message in problems]
             if problems_here:
@@ -302,21 +319,105 @@ def check_against_bank(preview: ImportPreview, bank: Bank) -> ImportPreview:
 
 
 def preview_import(data: bytes, bank: Bank, filename: str = "", *, max_bytes: int | None = None,
-                   type_codes: dict[str, str] | None = None) -> ImportPreview:
-    """Read, validate and compare with the bank; writes nothing."""
-    return check_against_bank(read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes), bank)
+                   type_codes: dict[str, str] | None = None, read_cache: ReadCache | None = None) -> ImportPreview:
+    """Read, validate and compare with the bank; writes nothing.
+
+    With a ``read_cache`` the file is read once: the preview stores what it read, and the apply step that follows
+    (another request, or a job on the same server) takes it from there instead of reading the file again.
+    """
+    if read_cache is None:
+        return check_against_bank(read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes), bank)
+    preview = read_cache.get(data, filename, type_codes)
+    if preview is None:
+        preview = read_questions(data, filename, max_bytes=max_bytes, type_codes=type_codes)
+        read_cache.put(data, filename, type_codes, preview)
+    return check_against_bank(preview, bank)
 
 
-def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False) -> ImportRecord:
+@cache
+def _code_version() -> str:
+    """A digest of the modules that turn a file into a preview: a cached reading never outlives its code."""
+    from . import qtypes as qtypes_module, rows as rows_module
+    from ..common import spreadsheets
+
+    digest = hashlib.sha256()
+    for path in (__file__, qtypes_module.__file__, rows_module.__file__, textbank.__file__, spreadsheets.__file__):
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+class ReadCache:
+    """What ``read_questions`` made of a file, kept on the server's disk between preview and apply.
+
+    Keyed by the file's SHA-256, its name and the confirmed type codes (all that the reading depends on), and
+    by the reading code itself (``_code_version``); each entry is signed with the app's secret key, so only what this app wrote is ever
+    unpickled. Bounded: entries older than a day, and all but the newest ``keep``, are removed on each write.
+    A miss (another server, a cleared folder) just reads the file again.
+    """
+
+    def __init__(self, folder, secret: str | bytes, *, keep: int = 20, max_age: float = 86400):
+        self.folder = Path(folder)
+        self.secret = secret.encode() if isinstance(secret, str) else secret
+        self.keep, self.max_age = keep, max_age
+
+    def _path(self, data, filename, type_codes):
+        codes = json.dumps(type_codes or {}, sort_keys=True)
+        key = hashlib.sha256("\x00".join([_code_version(), sha256_hex(data), filename or "", codes]).encode())
+        return self.folder / f"{key.hexdigest()}.pickle"
+
+    def _sign(self, body: bytes) -> bytes:
+        return hmac.new(self.secret, body, hashlib.sha256).digest()
+
+    def get(self, data, filename, type_codes) -> ImportPreview | None:
+        try:
+            stored = self._path(data, filename, type_codes).read_bytes()
+        except OSError:
+            return None
+        signature, body = stored[:32], stored[32:]
+        if not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        with paused_gc():
+            return pickle.loads(body)
+
+    def put(self, data, filename, type_codes, preview: ImportPreview):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        body = pickle.dumps(preview, protocol=pickle.HIGHEST_PROTOCOL)
+        path = self._path(data, filename, type_codes)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(self._sign(body) + body)
+        os.replace(partial, path)  # readers see the whole entry or none
+        self._prune()
+
+    def _prune(self):
+        entries = []
+        for entry in self.folder.glob("*.pickle"):
+            try:
+                entries.append((entry.stat().st_mtime, entry))
+            except OSError:
+                continue
+        entries.sort(reverse=True)
+        oldest = time.time() - self.max_age
+        for index, (mtime, entry) in enumerate(entries):
+            if index >= self.keep or mtime < oldest:
+                entry.unlink(missing_ok=True)
+
+
+def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool = False,
+                 progress=None) -> ImportRecord:
     """Insert every accepted question and the ImportRecord in the caller's transaction (which commits once).
 
     With rejected rows the caller must have chosen ``valid_only`` explicitly;
-    nothing is ever half-imported by default.
+    nothing is ever half-imported by default. ``progress(done)`` hears of each chunk written.
     """
     if preview.problems and not valid_only:
         raise ServiceError(f"文件中有 {preview.rejected_rows} 行有错误。请选择“只导入无误的行”，或修改文件后重新上传。")
     if not preview.accepted:
         raise ServiceError("没有可以导入的新试题（其余的行有错误或与已有试题重复）。")
+    with paused_gc():
+        return _apply(actor, bank, preview, valid_only, progress)
+
+
+def _apply(actor, bank, preview, valid_only, progress):
     now = utcnow()
     actor_id = getattr(actor, "id", None)
     import_record = ImportRecord(
@@ -330,6 +431,8 @@ def apply_import(actor, bank: Bank, preview: ImportPreview, *, valid_only: bool 
              "created_at": now, "updated_at": now} for item in preview.accepted]
     for start in range(0, len(rows), INSERT_CHUNK):
         _insert_chunk(rows[start:start + INSERT_CHUNK])
+        if progress is not None:
+            progress(min(start + INSERT_CHUNK, len(rows)))
     audit_log.record(actor, "bank.import", "bank", bank.id, bank.name,
                      summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
                              f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")

@@ -15,7 +15,8 @@ from ..common.errors import ServiceError, put_on_form
 from ..common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ..common.templating import register_nav
 from ..extensions import db
-from . import importer, qtypes, services
+from .. import jobs
+from . import background, importer, qtypes, services
 from .forms import (BankForm, ImportApplyForm, ImportForm, PasteForm, QuestionForm, QuestionStatusForm, VariantGroupForm,
                     type_code_form)
 from .models import Bank, ImportRecord, Question
@@ -270,7 +271,8 @@ def import_upload(bank_id):
         data = form.file.data.read()
         filename = uploads.clean_filename(form.file.data.filename)
         try:
-            preview = importer.preview_import(data, bank, filename, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+            preview = importer.preview_import(data, bank, filename, max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                                              read_cache=background.read_cache())
         except SpreadsheetError as error:
             form.file.errors = [str(error)]
         else:
@@ -298,7 +300,8 @@ def import_paste(bank_id):
     if form.validate_on_submit():
         data = form.text.data.encode("utf-8")
         try:
-            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+            preview = importer.preview_import(data, bank, PASTED_NAME, max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+                                              read_cache=background.read_cache())
         except SpreadsheetError as error:
             form.text.errors = [str(error)]
         else:
@@ -378,7 +381,8 @@ def import_type_codes(bank_id, token):
         return _render_preview(bank, staged, ImportApplyForm(token=staged.token), status=422, codes_form=form)
     mapping = {code: form[f"code_{code}"].data for code in codes}
     try:
-        preview = importer.preview_import(staged.data, bank, staged.filename, type_codes=mapping)
+        preview = importer.preview_import(staged.data, bank, staged.filename, type_codes=mapping,
+                                          read_cache=background.read_cache())
     except SpreadsheetError as error:
         flash(str(error), "error")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
@@ -420,22 +424,47 @@ def import_apply(bank_id):
         db.session.commit()
         flash("本次没有导入任何试题。请按预检列出的问题修改文件后重新上传。", "info")
         return redirect(url_for("bank.import_upload", bank_id=bank.id))
+    snapshot = staged.options["preview"]
+    valid_only = form.choice.data == "valid_only"
+    if snapshot.get("rejected_rows") and not valid_only:
+        form.choice.errors = ["文件中有错误的行，请选择“只导入无误的行”或“先修改文件”。"]
+        return _render_preview(bank, staged, form, status=422)
+    if snapshot.get("total", 0) > current_app.config["IMPORT_JOB_ROWS"]:
+        return _apply_as_job(bank, staged, valid_only)
+    token = staged.token
+    if not uploads.claim(staged):
+        return _already_applied(bank)
     try:
         preview = importer.preview_import(staged.data, bank, staged.filename,
-                                          type_codes=(staged.options or {}).get("type_codes"))
-        if preview.problems and form.choice.data != "valid_only":
-            form.choice.errors = ["文件中有错误的行，请选择“只导入无误的行”或“先修改文件”。"]
-            return _render_preview(bank, staged, form, status=422)
-        import_record = importer.apply_import(current_user, bank, preview, valid_only=form.choice.data == "valid_only")
+                                          type_codes=(staged.options or {}).get("type_codes"),
+                                          read_cache=background.read_cache())
+        import_record = importer.apply_import(current_user, bank, preview, valid_only=valid_only)
     except (ServiceError, SpreadsheetError, sa.exc.IntegrityError) as error:
-        db.session.rollback()
+        db.session.rollback()  # gives the staged file back, so the organiser can try again from the preview
         message = str(error) if not isinstance(error, sa.exc.IntegrityError) else "题库在此期间被修改，请重新预检后再导入。"
         flash(f"未导入任何试题：{message}", "error")
-        return redirect(url_for("bank.import_preview", bank_id=bank.id, token=staged.token))
-    uploads.discard(staged)
+        return redirect(url_for("bank.import_preview", bank_id=bank.id, token=token))
     db.session.commit()
     flash(f"已导入 {import_record.accepted} 道试题。", "success")
     return redirect(url_for("bank.import_report", record_id=import_record.id))
+
+
+def _apply_as_job(bank, staged, valid_only):
+    """A large file: claim it for one job, which writes it all or nothing while the job page shows progress."""
+    if not uploads.claim(staged, background.JOB_PURPOSE):
+        return _already_applied(bank)
+    job = jobs.submit("bank.import", current_user, {"upload_id": staged.id, "bank_id": bank.id,
+                                                    "valid_only": valid_only},
+                      title=f"导入试题：{staged.filename} → {bank.name}")
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
+
+
+def _already_applied(bank):
+    """The second click of a double click (or a reloaded form): the file is already being imported, or has been."""
+    db.session.rollback()
+    flash("这个文件已经提交导入，请勿重复提交；结果见导入记录。", "info")
+    return redirect(url_for("bank.imports", bank_id=bank.id))
 
 
 @bank_bp.route("/<int:bank_id>/imports")

@@ -65,3 +65,21 @@ def fetch(owner, purpose, token) -> StagedUpload | None:
 
 def discard(upload):
     db.session.delete(upload)
+
+
+def claim(upload, purpose: str | None = None) -> bool:
+    """Take the staged file for one apply: True for the first caller only, so a double click applies nothing twice.
+
+    Without ``purpose`` the row is deleted in the caller's transaction (a rollback gives it back); with it the row
+    stays, renamed to ``purpose``, for a background job to read (``claimed``) and delete when it has applied it.
+    """
+    where = (StagedUpload.id == upload.id, StagedUpload.purpose == upload.purpose)
+    stmt = sa.delete(StagedUpload) if purpose is None else sa.update(StagedUpload).values(purpose=purpose)
+    result = db.session.execute(stmt.where(*where), execution_options={"synchronize_session": False})
+    return result.rowcount == 1
+
+
+def claimed(upload_id, purpose) -> StagedUpload | None:
+    """The staged file a job was given by ``claim(upload, purpose)``."""
+    return db.session.scalar(sa.select(StagedUpload).where(StagedUpload.id == upload_id,
+                                                           StagedUpload.purpose == purpose))

@@ -162,3 +162,34 @@ def test_texts_differing_in_punctuation_or_case_are_not_the_same(one, other):
 def test_formula_escape_quote_is_removed():
     """Does a stem exported as '=SUM(1) come back as =SUM(1)?"""
     assert parse(stem="'=SUM(1)，对吗（ ）")[0]["stem"] == "=SUM(1)，对吗（ ）"
+
+
+@pytest.mark.parametrize("cells", [
+    {},
+    {"qtype": "判断", "opt_A": "", "opt_B": "", "opt_C": "", "opt_D": "", "answer": "对"},
+    {"opt_A": "A. 甲", "opt_B": "B. 乙", "difficulty": "难", "law": "《宪法》第三十三条", "tags": "宪法;权利"},
+    {"opt_C": "", "opt_D": "丁"},
+    {"answer": "E", "difficulty": "很难", "version": "去年", "score": "200"},
+])
+def test_a_table_found_clean_is_parsed_as_row_by_row(cells):
+    """For stripped cells with nothing to clean, does parse_record(clean=True) give exactly the row-by-row result?"""
+    from quizapp.bank.rows import needs_cleaning
+
+    record = {"qtype": "单选", "stem": "题干（ ）。", "opt_A": "甲", "opt_B": "乙", "opt_C": "丙", "opt_D": "丁",
+              "answer": "B", "explanation": "", "category": ""} | cells
+    assert not needs_cleaning([record])
+    assert parse_record(record, clean=True) == parse_record(record)
+
+
+def test_one_dirty_cell_makes_the_table_cleaned_row_by_row():
+    """Does one invisible character or escaped formula anywhere in a table make it be cleaned, as before?"""
+    from bankfiles import make_xlsx, row
+    from quizapp.bank import importer
+    from quizapp.bank.rows import COLUMNS, needs_cleaning
+
+    assert needs_cleaning([{"stem": "甲"}] * 1500 + [{"stem": "题\u200b干"}])
+    assert needs_cleaning([{"stem": "甲", "opt_A": "'=1+1"}])
+    data = make_xlsx({"题库": [COLUMNS, row(), row(stem="宪法\u200b规定（ ）。", options=("'=1+1", "乙", "丙", "丁"))]})
+    accepted = importer.read_questions(data, "x.xlsx").accepted
+    assert [item.values["stem"] for item in accepted][1] == "宪法规定（ ）。"
+    assert accepted[1].values["options"][0] == "=1+1"

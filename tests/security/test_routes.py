@@ -80,6 +80,7 @@ ROUTES = {
     "users.show": OBJECT, "users.edit": OBJECT, "users.reset_password": OBJECT, "users.set_active": OBJECT,
     "users.unlock_sign_in": OBJECT,
     "jobs.show": OBJECT, "jobs.file": OBJECT,  # a job's progress and file belong to the person who asked
+    "users.import_job_result": OBJECT,  # an account import job's passwords: the person who asked only
     # Merged later (issues 13, 14, 16).
     "main.mine": PAGE, "users.slips": PAGE,  # slips: only people in the signed-in manager's scope are printed
     "bank.template_docx": PAGE,

@@ -13,13 +13,15 @@ from ...common.forms import ButtonForm
 from ...common.urls import public_base
 from ...common.spreadsheets import SpreadsheetError, write_xlsx, xlsx_download
 from ...extensions import db
-from .. import importer, services, throttle
+from ... import jobs
+from .. import background, importer, services, throttle
 from .. import slips as slips_module
 from ..forms import ImportApplyForm, ImportForm, SetActiveForm, SlipsForm, UserForm
 from ..models import CATEGORIES, RANKS, Unit, User
 from ..scope import get_unit_or_404, get_user_or_404, users_in_scope
 
 users_bp = Blueprint("users", __name__, url_prefix="/users")
+UPLOAD_PURPOSE = "users"
 
 
 def _filtered_people():
@@ -196,8 +198,8 @@ def import_upload():
         except SpreadsheetError as error:
             form.file.errors = [str(error)]
         else:
-            staged = uploads.stage(current_user, "users", form.file.data.filename, data,
-                                   {"create_units": bool(form.create_units.data)})
+            staged = uploads.stage(current_user, UPLOAD_PURPOSE, form.file.data.filename, data,
+                                   {"create_units": bool(form.create_units.data), "total": plan.total})
             db.session.commit()
             apply_form = ImportApplyForm(token=staged.token)
             return render_template("users/import_preview.html", plan=plan, staged=staged, form=apply_form)
@@ -210,20 +212,61 @@ def import_apply():
     form = ImportApplyForm()
     if not form.validate_on_submit():
         abort(400)
-    staged = uploads.fetch(current_user, "users", form.token.data)
+    staged = uploads.fetch(current_user, UPLOAD_PURPOSE, form.token.data)
     if staged is None:
         flash("预检结果已失效，请重新上传文件。", "error")
         return redirect(url_for("users.import_upload"))
+    if (staged.options or {}).get("total", 0) > current_app.config["ACCOUNT_IMPORT_JOB_ROWS"]:
+        return _apply_as_job(staged)
+    filename = staged.filename
+    if not uploads.claim(staged):
+        return _already_applied()
     try:
         plan = importer.plan_import(current_user, staged.data, create_units=staged.options.get("create_units", False))
-        created = importer.apply_import(current_user, plan, filename=staged.filename)
+        created = importer.apply_import(current_user, plan, filename=filename)
     except (ServiceError, SpreadsheetError) as error:
         db.session.rollback()
         flash(f"未导入任何账号：{error}", "error")
         return redirect(url_for("users.import_upload"))
-    uploads.discard(staged)
     db.session.commit()
-    return render_template("users/import_done.html", created=created, filename=staged.filename,
+    return render_template("users/import_done.html", created=created, filename=filename,
+                           slips=SlipsForm.for_issued(created))
+
+
+def _apply_as_job(staged):
+    """A large file: claim it for one job (hashing thousands of passwords outlasts a request)."""
+    if not uploads.claim(staged, background.JOB_PURPOSE):
+        return _already_applied()
+    job = jobs.submit("accounts.import", current_user, {"upload_id": staged.id},
+                      title=f"导入账号：{staged.filename}")
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
+
+
+def _already_applied():
+    """The second click of a double click: the file is already being (or has been) imported."""
+    db.session.rollback()
+    flash("这个文件已经提交导入，请勿重复提交。", "info")
+    return redirect(url_for("users.index"))
+
+
+@users_bp.route("/import/jobs/<int:job_id>")
+@roles_required(*MANAGERS)
+def import_job_result(job_id):
+    """The 导入完成 page of an import done by a job: the same initial passwords and 账号通知单 as a small import,
+    for the person who asked only."""
+    job = jobs.own_job(job_id)
+    if job.kind != "accounts.import" or job.status != "done" or not job.file_path:
+        abort(404)
+    try:
+        filename, issued = background.issued_by(job)
+    except OSError:
+        abort(404)
+    passwords = dict(issued)
+    people = db.session.scalars(users_in_scope(current_user).where(User.id.in_(list(passwords)))
+                                .options(sa.orm.selectinload(User.unit))).all()
+    created = [(person, passwords[person.id]) for person in sorted(people, key=lambda p: (p.unit.path, p.login))]
+    return render_template("users/import_done.html", created=created, filename=filename,
                            slips=SlipsForm.for_issued(created))
 
 
