@@ -332,7 +332,11 @@
   }
 
   function flush() {
-    if (flushing || !urls || blocked || Date.now() < retryAt) { return Promise.resolve(false); }
+    // Once a submission is under way it carries the pending answers itself: a save racing it could reach the
+    // server second-to-last and be refused as "closed" while the submission stores the same answer.
+    if (flushing || !urls || blocked || submitting !== null || Date.now() < retryAt) {
+      return Promise.resolve(false);
+    }
     var batch = pendingAnswers();
     if (!batch.length) { return Promise.resolve(true); }
     flushing = true;
@@ -566,6 +570,11 @@
       if (mine && mine.seq <= r.seq) {
         delete local.answers[r.position];
         item.state = item.response ? "saved" : "blank";
+      }
+      var refused = local.refused[r.position];
+      if (r.status === "stored" && refused && refused.seq <= r.seq) {
+        delete local.refused[r.position];  // refused by one reply, stored by a later one: the server has it
+        item.state = "saved";
       }
       return r.status === "superseded" || r.accepted === false;
     }
