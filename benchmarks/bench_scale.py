@@ -43,8 +43,9 @@ STARTUP_BARE = ("import resource, time; t = time.process_time(); from flask impo
 
 
 def _startup(code):
+    # As a gunicorn worker starts the app (gunicorn.conf.py sets QUIZAPP_SERVE_ONLY: no Alembic).
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                         timeout=120).stdout.split()
+                         timeout=120, env=dict(os.environ, QUIZAPP_SERVE_ONLY="1")).stdout.split()
     return float(out[-2]), float(out[-1])
 
 
