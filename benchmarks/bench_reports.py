@@ -86,16 +86,26 @@ def median_ms(fn, repeat):
     return statistics.median(times)
 
 
-def bench(kind, url, cadres, repeat, log):
+def bench(kind, url, cadres, repeat, log, *, existing=False, skip=()):
+    """Generate ``cadres`` into ``url`` and time everything; with ``existing``, time the pages of a database an
+    earlier run generated and rolled up (no generation, no rebuild, nothing dropped)."""
     from werkzeug.security import generate_password_hash
 
     from quizapp import create_app
     from quizapp.extensions import db
 
-    log(f"\n== {kind}, {cadres:,} cadres: generating …")
     started = time.perf_counter()
-    gen_data.migrate(url)
-    made = gen_data.generate(url, cadres, 12, log=lambda text: log("   " + text))
+    if existing:
+        log(f"\n== {kind}, {cadres:,} cadres: the database generated earlier ({url.rsplit('/', 1)[-1]})")
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            made = {"root_id": conn.scalar(sa.text("SELECT min(id) FROM units")),
+                    "township_id": conn.scalar(sa.text("SELECT min(id) FROM units WHERE kind = 'township'"))}
+        engine.dispose()
+    else:
+        log(f"\n== {kind}, {cadres:,} cadres: generating …")
+        gen_data.migrate(url)
+        made = gen_data.generate(url, cadres, 12, log=lambda text: log("   " + text))
     generated = (time.perf_counter() - started) * 1000
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
                       "RATELIMIT_ENABLED": False, "CLOCK": lambda: NOW,
@@ -106,11 +116,11 @@ def bench(kind, url, cadres, repeat, log):
         from quizapp.reports import rollup
         from quizapp.reports.periods import Period
 
-        admin = User(login="bench-admin", name="基准测试", password_hash=generate_password_hash("bench-password"),
-                     unit_id=made["root_id"], role="admin", must_change_password=False, created_at=NOW,
-                     updated_at=NOW)
-        db.session.add(admin)
-        db.session.commit()
+        if db.session.scalar(sa.select(User.id).where(User.login == "bench-admin")) is None:
+            db.session.add(User(login="bench-admin", name="基准测试",
+                                password_hash=generate_password_hash("bench-password"), unit_id=made["root_id"],
+                                role="admin", must_change_password=False, created_at=NOW, updated_at=NOW))
+            db.session.commit()
         exam_id = db.session.scalar(sa.text("SELECT id FROM exams WHERE period = :p"), {"p": f"{YEAR}-{MONTH:02d}"})
         params = {"period_start": "2026-05-31 16:00:00", "period_end": "2026-06-30 16:00:00", "root_like": "/1/%",
                   "exam_id": exam_id, "year": YEAR, "month": MONTH}
@@ -128,8 +138,9 @@ def bench(kind, url, cadres, repeat, log):
             db.session.commit()
 
         # A repair, not a page: once is enough at a million (minutes each).
-        results["rebuild (year)"] = median_ms(rebuild, 1 if cadres >= 500_000 else max(1, min(repeat, 2)))
-        rollup.vacuum()  # as `flask reports refresh` does after rebuilding
+        if not existing:
+            results["rebuild (year)"] = median_ms(rebuild, 1 if cadres >= 500_000 else max(1, min(repeat, 2)))
+            rollup.vacuum()  # as `flask reports refresh` does after rebuilding
 
         root = db.session.get(Unit, made["root_id"])
 
@@ -151,6 +162,9 @@ def bench(kind, url, cadres, repeat, log):
         "述法 batch workbook job, root": f"/reports/shufa/export?year={YEAR}",
     }
     for label, path in pages.items():
+        if any(word in label for word in skip):
+            continue
+
         def fetch():
             if "job" in label:  # a POST queues the job (run at once here), then the file is fetched
                 done = client.post(path)
@@ -166,7 +180,8 @@ def bench(kind, url, cadres, repeat, log):
         results[label] = median_ms(fetch, repeat if "job" not in label else max(1, repeat // 2))
     with app.app_context():
         db.engine.dispose()
-    results["generate + load (COPY on PostgreSQL)"] = generated
+    if not existing:
+        results["generate + load (COPY on PostgreSQL)"] = generated
     return results
 
 
@@ -187,7 +202,7 @@ def report(all_results, log):
         for kind in sorted({k for k, _ in all_results}):
             small, large = all_results.get((kind, sizes[0])), all_results.get((kind, sizes[-1]))
             if small and large:
-                log(f"  {kind}: " + ", ".join(f"{label} ×{large[label] / small[label]:.1f}" for label in small))
+                log(f"  {kind}: " + ", ".join(f"{label} ×{large[label] / small[label]:.1f}" for label in small if label in large))
 
 
 def rows(all_results, argv_base):
@@ -209,7 +224,7 @@ def rows(all_results, argv_base):
             continue
         scale = sizes[-1] / sizes[0]
         for label in small:
-            if label.startswith("floor (roll-up)") or not small[label]:
+            if label.startswith("floor (roll-up)") or not small[label] or label not in large:
                 continue
             # value: how many times slower at the larger size; baseline: how many times more cadres.
             grew = large[label] / small[label]
@@ -227,7 +242,12 @@ def main(argv=None):
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--existing", default="",
+                        help="URL of a database an interrupted run generated and rolled up: time its pages only "
+                             "(--sizes names its size; it is not dropped)")
+    parser.add_argument("--skip", default="", help="comma-separated words: pages whose label has one are left out")
     args = parser.parse_args(argv)
+    skip = tuple(word for word in args.skip.split(",") if word)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     kinds = [d.strip() for d in args.databases.split(",") if d.strip()]
     if "postgres" in kinds and not pg_available():
@@ -236,8 +256,12 @@ def main(argv=None):
     all_results = {}
     for kind in kinds:
         for cadres in sizes:
+            if args.existing:
+                all_results[(kind, cadres)] = bench(kind, args.existing, cadres, args.repeat, print, existing=True,
+                                                    skip=skip)
+                continue
             with scratch_database(kind, f"reports{cadres}") as url:
-                all_results[(kind, cadres)] = bench(kind, url, cadres, args.repeat, print)
+                all_results[(kind, cadres)] = bench(kind, url, cadres, args.repeat, print, skip=skip)
     report(all_results, print)
     return rows(all_results, argv)
 
