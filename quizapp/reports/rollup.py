@@ -266,11 +266,15 @@ def _figure_sums(table):
 def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, Figures]:
     """{bucket unit id: Figures} for the units ``level`` levels below ``root`` (and 本级 at level 1).
 
-    Two queries: the subtree's unit rows of the slot, and the subtree's unit
-    paths; each unit's row is added to its bucket (the path segment ``level``
-    levels below the root) — a loop over units, never over people.
+    On PostgreSQL one grouped query: the bucket is the path segment ``level`` levels below the root
+    (``split_part``), so only the buckets' sums leave the database (at a million cadres: 19 ms instead of
+    ~430 ms of adding up 28,601 unit rows in Python). SQLite has no ``split_part``: two queries, the subtree's
+    unit rows of the slot and its unit paths, and each unit's row is added to its bucket — a loop over units,
+    never over people (a county's few hundred units).
     """
     stats = UnitStat.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _figures_by_bucket_grouped(root, period, level)
     rows = db.session.execute(
         sa.select(stats.c.unit_id, *[stats.c[n] for n in FIGURE_COLUMNS])
         .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
@@ -300,6 +304,24 @@ def figures_by_bucket(root: Unit, period: Period, level: int = 1) -> dict[int, F
     per_hour = minutes_per_hour()
     return {bucket: Figures.from_mapping(dict(zip(FIGURE_COLUMNS, values)), per_hour)
             for bucket, values in sums.items()}
+
+
+def _figures_by_bucket_grouped(root: Unit, period: Period, level: int) -> dict[int, Figures]:
+    stats = UnitStat.__table__
+    # "/1/4/9/".split("/") is ["", "1", "4", "9", ""]: the root's own id is part root.path.count("/") - 1 + 1.
+    bucket = sa.func.split_part(Unit.path, "/", root.path.count("/") + level).label("bucket")
+    per_hour = minutes_per_hour()
+    found = {}
+    for row in db.session.execute(
+            sa.select(bucket, *_figure_sums(stats))
+            .select_from(stats).join(Unit, Unit.id == stats.c.unit_id)
+            .where(stats.c.year == period.year, stats.c.slot == slot_of(period), Unit.path.startswith(root.path))
+            .group_by(bucket)).mappings():
+        if row["bucket"]:
+            found[int(row["bucket"])] = Figures.from_mapping(row, per_hour)
+        elif level == 1:  # units above the bucket level: only the root itself, 本级
+            found[root.id] = Figures.from_mapping(row, per_hour)
+    return found
 
 
 def total(root: Unit, period: Period) -> Figures:
