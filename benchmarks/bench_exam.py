@@ -163,17 +163,22 @@ class Browser:
         self.connection.close()
 
 
+def sign_in(browser, login):
+    """Sign in through the real form (its CSRF token first), as a cadre's browser does."""
+    status, page = browser.request("GET", "/login")
+    token = CSRF_RE.search(page.decode()).group(1)
+    status, _ = browser.request("POST", "/login", urlencode({"login": login, "password": PASSWORD,
+                                                            "csrf_token": token, "next": ""}).encode(),
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+    if status != 302:
+        raise RuntimeError(f"sign-in failed: {status}")
+
+
 def cadre_session(port, login, exam_id, record):
     """Sign in, start, 50 saves, submit; appends save latencies and acknowledged saves to ``record``."""
     browser = Browser(port)
     try:
-        status, page = browser.request("GET", "/login")
-        token = CSRF_RE.search(page.decode()).group(1)
-        status, _ = browser.request("POST", "/login", urlencode({"login": login, "password": PASSWORD,
-                                                                "csrf_token": token, "next": ""}).encode(),
-                                    {"Content-Type": "application/x-www-form-urlencoded"})
-        if status != 302:
-            raise RuntimeError(f"sign-in failed: {status}")
+        sign_in(browser, login)
         status, page = browser.request("GET", f"/exams/{exam_id}")
         token = CSRF_RE.search(page.decode()).group(1)
         status, data = browser.json(f"/api/exams/{exam_id}/start", {"confirm": True}, token)
@@ -253,13 +258,7 @@ def browse(port, login, paths, record):
     """Sign in through the form and open ``paths`` (the mixed page load before memory is read)."""
     browser = Browser(port)
     try:
-        status, page = browser.request("GET", "/login")
-        token = CSRF_RE.search(page.decode()).group(1)
-        status, _ = browser.request("POST", "/login", urlencode({"login": login, "password": PASSWORD,
-                                                                "csrf_token": token, "next": ""}).encode(),
-                                    {"Content-Type": "application/x-www-form-urlencoded"})
-        if status != 302:
-            raise RuntimeError(f"sign-in failed: {status}")
+        sign_in(browser, login)
         for path in paths:
             status, _ = browser.request("GET", path)
             with record["lock"]:
