@@ -2,6 +2,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quizapp.bank import qtypes
 from quizapp.bank.rows import fingerprint, fold_text, parse_record, split_citation, split_options
@@ -193,3 +195,13 @@ def test_one_dirty_cell_makes_the_table_cleaned_row_by_row():
     accepted = importer.read_questions(data, "x.xlsx").accepted
     assert [item.values["stem"] for item in accepted][1] == "宪法规定（ ）。"
     assert accepted[1].values["options"][0] == "=1+1"
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(["stem", "opt_A", "answer"]),
+                                st.text(alphabet="甲 '=+-@\t\r\x00\u200b\ufeffA", max_size=6)), max_size=4))
+def test_the_table_search_for_cells_to_clean_agrees_with_the_row_regex(records):
+    """Does the substring search over a table find exactly what the row-by-row regex finds?"""
+    from quizapp.bank.rows import _NEEDS_CLEANING, needs_cleaning
+
+    joined = "\x00".join(value for record in records for value in record.values())
+    assert needs_cleaning(records) == (_NEEDS_CLEANING.search(joined) is not None)
