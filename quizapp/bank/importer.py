@@ -426,13 +426,13 @@ def _apply(actor, bank, preview, valid_only, progress):
         duplicates=len(preview.duplicates), rejected=preview.rejected_rows, report=preview.report(valid_only=valid_only))
     db.session.add(import_record)
     db.session.flush()
-    rows = [{**item.values, "bank_id": bank.id, "status": "active", "revision": 1, "created_by_id": actor_id,
-             "import_id": import_record.id, "import_sheet": item.sheet[:100], "import_row": item.row,
-             "created_at": now, "updated_at": now} for item in preview.accepted]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        _insert_chunk(rows[start:start + INSERT_CHUNK])
+    constant = {"bank_id": bank.id, "status": "active", "revision": 1, "created_by_id": actor_id,
+                "import_id": import_record.id, "created_at": now, "updated_at": now}
+    accepted = preview.accepted
+    for start in range(0, len(accepted), INSERT_CHUNK):
+        _insert_chunk(accepted[start:start + INSERT_CHUNK], constant)
         if progress is not None:
-            progress(min(start + INSERT_CHUNK, len(rows)))
+            progress(min(start + INSERT_CHUNK, len(accepted)))
     audit_log.record(actor, "bank.import", "bank", bank.id, bank.name,
                      summary=f"从“{import_record.filename}”导入试题 {import_record.accepted} 道"
                              f"（重复 {import_record.duplicates}，错误 {import_record.rejected} 行）")
@@ -440,48 +440,67 @@ def _apply(actor, bank, preview, valid_only, progress):
     return import_record
 
 
-def _insert_chunk(rows):
-    """Write a batch of questions in the caller's transaction: COPY on PostgreSQL, one executemany elsewhere.
+def _insert_chunk(items: list[Accepted], constant: dict):
+    """Write a batch of accepted questions in the caller's transaction: COPY on PostgreSQL, one executemany elsewhere.
 
-    Values go through each column type's own bind processor (JSON, dates),
-    but SQLAlchemy's per-row parameter building is skipped: columns are
-    ordered plain first (picked with one C call), then those that need a
-    processor, then those the same for the whole batch (processed once).
+    Each row is the question's values, where in the file it was (import_sheet, import_row) and ``constant``
+    (the same for the whole import, processed once). Values go through each column type's own bind processor
+    (JSON, dates), but SQLAlchemy's per-row parameter building is skipped, and no per-row dict is built: the
+    plain values are picked with one C call, then those that need a processor.
     """
-    if not rows:
+    if not items:
         return
     connection = db.session.connection()
     dialect = connection.dialect
     table = Question.__table__
-    names = list(rows[0])
-    first = rows[0]
-    processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
-    for name in names:
-        if isinstance(table.c[name].type, sa.JSON) and processors[name] is not None:
-            processors[name] = _json_lists(processors[name])
-    constant = [name for name in names if name in _BATCH_CONSTANT]
-    plain = [name for name in names if name not in _BATCH_CONSTANT and processors[name] is None]
-    processed = [(name, processors[name]) for name in names if name not in _BATCH_CONSTANT and processors[name]]
-    order = plain + [name for name, _ in processed] + constant
-    fixed = tuple(processors[name](first[name]) if processors[name] else first[name] for name in constant)
-    pick = itemgetter(*plain) if len(plain) > 1 else (lambda row: (row[plain[0]],) if plain else ())
+    names = list(items[0].values)
+    processors = {name: _processor(table.c[name].type, dialect) for name in [*names, *constant]}
+    plain = [name for name in names if processors[name] is None]
+    processed = [(name, processors[name]) for name in names if processors[name]]
+    order = [*plain, *(name for name, _ in processed), "import_sheet", "import_row", *constant]
+    fixed = tuple(processors[name](value) if processors[name] else value for name, value in constant.items())
+    pick = itemgetter(*plain) if len(plain) > 1 else (lambda values: (values[plain[0]],) if plain else ())
 
-    def values(row):
-        return pick(row) + tuple([processor(row[name]) for name, processor in processed]) + fixed
+    def row(item):
+        values = item.values
+        return (*pick(values), *[processor(values[name]) for name, processor in processed], item.sheet[:100],
+                item.row, *fixed)
 
     columns = ", ".join(order)
     if dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
+                for item in items:
+                    copy.write_row(row(item))
         return
     marker = {"qmark": "?", "format": "%s", "numeric": None, "named": None, "pyformat": "%s"}[dialect.paramstyle]
     if marker is None:  # a driver we do not use: let SQLAlchemy build the statement
-        connection.execute(table.insert(), rows)
+        connection.execute(table.insert(), [{**item.values, "import_sheet": item.sheet[:100], "import_row": item.row,
+                                             **constant} for item in items])
         return
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join([marker] * len(order))})",
-                               [values(row) for row in rows])
+                               [row(item) for item in items])
+
+
+def _processor(column_type, dialect):
+    """The column type's bind processor; lists of text for JSON are encoded faster, and the few distinct dates
+    of a file (法规版本) are each formatted once."""
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return None
+    if isinstance(column_type, sa.JSON):
+        return _json_lists(processor)
+    if isinstance(column_type, sa.Date):
+        done = {}
+
+        def process(value):
+            text = done.get(value)
+            if text is None:
+                text = done[value] = processor(value)
+            return text
+
+        return process
+    return processor
 
 
 def _json_lists(processor):
@@ -495,6 +514,3 @@ def _json_lists(processor):
 
     return process
 
-
-# Columns apply_import gives one value for the whole import.
-_BATCH_CONSTANT = {"bank_id", "status", "revision", "created_by_id", "import_id", "created_at", "updated_at"}

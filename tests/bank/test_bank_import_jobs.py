@@ -83,11 +83,11 @@ def test_failed_job_imports_nothing_and_says_why(app, client, org, jia_bank, mon
     monkeypatch.setattr(importer, "INSERT_CHUNK", 1)
     real, calls = importer._insert_chunk, []
 
-    def second_collides(rows):
+    def second_collides(rows, constant):
         calls.append(len(rows))
         if len(calls) == 2:
             raise sa.exc.IntegrityError("INSERT", {}, Exception("uq_questions_bank_fingerprint"))
-        real(rows)
+        real(rows, constant)
 
     monkeypatch.setattr(importer, "_insert_chunk", second_collides)
     client.login("org_jia")

@@ -155,11 +155,11 @@ def test_error_mid_apply_leaves_nothing(app, jia_bank, monkeypatch):
     monkeypatch.setattr(importer, "INSERT_CHUNK", 10)
     real, calls = importer._insert_chunk, []
 
-    def failing(chunk):
+    def failing(chunk, constant):
         calls.append(len(chunk))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        real(chunk)
+        real(chunk, constant)
 
     monkeypatch.setattr(importer, "_insert_chunk", failing)
     with pytest.raises(RuntimeError):

@@ -108,7 +108,7 @@ def test_error_during_apply_writes_nothing(client, org, jia_bank, monkeypatch):
     client.login("org_jia")
     response = upload(client, jia_bank, make_xlsx({"题库": [COLUMNS] + GOOD_ROWS}))
 
-    def collide(chunk):
+    def collide(chunk, constant):
         raise sa.exc.IntegrityError("INSERT", {}, Exception("uq_questions_bank_fingerprint"))
 
     monkeypatch.setattr(importer, "_insert_chunk", collide)
