@@ -76,7 +76,6 @@ class Question(db.Model):
         sa.Index("ix_questions_category", "category"),
         sa.Index("ix_questions_law", "law_name"),
         sa.Index("ix_questions_bank_case", "bank_id", "case_id"),
-        sa.Index("ix_questions_variant_group", "variant_group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +95,8 @@ class Question(db.Model):
     # 案例分析: sub-questions of one case share case_id (unique within the bank) and carry its text.
     case_id: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     case_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    # Questions testing the same fact share a variant group: a paper or session takes at most one.
+    # Questions testing the same fact share a variant group: a paper or session takes at most one. Read only with
+    # questions already picked, never searched by, so not indexed (each imported question would pay for it).
     variant_group: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="active", server_default="active")
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
