@@ -7,7 +7,9 @@ rows it counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +19,7 @@ from ..accounts.models import Unit, User
 from ..exams.models import Exam, ExamResult
 from ..extensions import db
 from ..study.models import OFFLINE_KINDS, OfflineAttendance, OfflineSession, StudyCredit
-from ..study.services import all_targets, minutes_per_hour
+from ..study.services import minutes_per_hour
 from . import figures, rollup
 from .figures import ONLINE_SOURCES, Figures, examinee, in_population, subtree
 from .periods import Period
@@ -82,40 +84,40 @@ class Annual:
     def shufa_coverage(self):
         return round(100.0 * self.shufa_sat_all / self.shufa, 1) if self.shufa else None
 
-    @property
+    @cached_property  # a province has tens of thousands of villages: counted once
     def village_count(self):
         return len(self.villages)
 
-    @property
+    @cached_property
     def aides(self):
         return sum(a for _, a, _ in self.villages)
 
-    @property
+    @cached_property
     def aides_trained(self):
         return sum(t for _, _, t in self.villages)
 
-    @property
+    @cached_property
     def villages_met(self):
         return sum(1 for _, _, t in self.villages if t >= self.aide_target)
 
-    @property
+    @cached_property
     def villages_short(self):
         return [unit for unit, _, t in self.villages if t < self.aide_target]
 
 
 def annual_figures(root: Unit, year: int) -> Annual:
-    """Every annual figure for ``root``'s subtree: the roll-up for study and exams, live for the small tables."""
+    """Every annual figure for ``root``'s subtree: the roll-up's unit rows for the people, study and exams (so a
+    province adds up unit rows, not a million people), live queries for the small tables (sessions, exams)."""
     period = Period("year", year)
     first, after = year_bounds(year)
-    in_scope = User.unit_id.in_(subtree(root.path))
     annual = Annual(root, year, per_hour=minutes_per_hour(), aide_target=legal_aide_target())
-    for category, shufa, count in db.session.execute(
-            sa.select(User.category, User.shufa, sa.func.count())
-            .where(in_scope, examinee(), in_population(period)).group_by(User.category, User.shufa)):
-        annual.people += count
-        annual.by_category[category] = annual.by_category.get(category, 0) + count
-        annual.shufa += count if shufa else 0
-    totals = rollup.total(root, period)
+    totals, counts = rollup.total_and_counts(root, period, COUNT_COLUMNS)
+    annual.people = totals.people
+    annual.by_category = {code: counts[column] for code, column in rollup.CATEGORY_COLUMNS.items()
+                          if counts[column]}
+    annual.shufa = counts["shufa_people"]
+    annual.shufa_sat_all, annual.shufa_passed_all = counts["shufa_sat_all"], counts["shufa_passed_all"]
+    annual.shufa_hours_met = counts["shufa_hours_met"] + counts["shufa_untargeted"]
     annual.exams = totals
     annual.online_person_months, annual.online_people = totals.online_months, totals.online_people
     annual.online_seconds, annual.offline_seconds = totals.online_seconds, totals.offline_seconds
@@ -135,56 +137,17 @@ def annual_figures(root: Unit, year: int) -> Annual:
     optional = [e for e in figures.year_exams(root.path, year, required_only=False) if not e.required]
     annual.optional_exams = len(optional)
     if optional:
+        in_scope = User.unit_id.in_(subtree(root.path))
         annual.optional_sat = db.session.scalar(
             sa.select(sa.func.count()).select_from(ExamResult).join(User, User.id == ExamResult.user_id)
             .where(ExamResult.exam_id.in_([e.id for e in optional]), in_scope, examinee())) or 0
-    _shufa_figures(annual, period)
     annual.villages = village_aides(root, year)
     return annual
 
 
-def _shufa_figures(annual: Annual, period: Period):
-    """述法对象 (在册 in the year) who sat every required exam, passed every one, and reached their 学时 target."""
-    stats = rollup.person_stats(period)
-    sat_all, passed_all, hours_met = db.session.execute(
-        sa.select(sa.func.sum(sa.case((sa.and_(stats.c.exam_due > 0, stats.c.exam_sat == stats.c.exam_due), 1),
-                                      else_=0)),
-                  sa.func.sum(sa.case((sa.and_(stats.c.exam_due > 0, stats.c.exam_passed == stats.c.exam_due), 1),
-                                      else_=0)),
-                  sa.func.sum(sa.case((sa.func.coalesce(stats.c.seconds, 0) >= _target_seconds_case(), 1), else_=0)))
-        .select_from(User).outerjoin(stats, stats.c.user_id == User.id)
-        .where(User.unit_id.in_(subtree(annual.root.path)), examinee(), User.shufa.is_(True),
-               in_population(period))).one()
-    annual.shufa_sat_all, annual.shufa_passed_all = int(sat_all or 0), int(passed_all or 0)
-    annual.shufa_hours_met = int(hours_met or 0)
-
-
-def _target_seconds_case():
-    """Each person's yearly 学时 target in seconds, by their 人员类别 (a CASE over User.category)."""
-    per_hour = minutes_per_hour()
-    mapping = {code: hours * per_hour * 60 for code, hours in all_targets().items()}
-    return sa.case(mapping, value=User.category, else_=0)
-
-
-def trained_condition(seconds_column):
-    """A 法律明白人 counts as trained with at least one 学时 of study in the year (online or offline)."""
-    return seconds_column >= minutes_per_hour() * 60
-
-
-def village_of_units(root: Unit) -> dict[int, int]:
-    """{unit id: id of its 行政村} for every unit of the subtree at or below a village (a loop over units)."""
-    units = db.session.execute(sa.select(Unit.id, Unit.path, Unit.kind).where(Unit.path.startswith(root.path))
-                               .order_by(Unit.path)).all()
-    villages = {path: uid for uid, path, kind in units if kind == "village"}
-    found = {}
-    for uid, path, _ in units:
-        parts = path.strip("/").split("/")
-        for depth in range(len(parts), 0, -1):
-            village = villages.get("/" + "/".join(parts[:depth]) + "/")
-            if village is not None:
-                found[uid] = village
-                break
-    return found
+# The unit-row counts the annual figures read besides the Figures columns.
+COUNT_COLUMNS = (*rollup.CATEGORY_COLUMNS.values(), "shufa_people", "shufa_untargeted", "shufa_sat_all",
+                 "shufa_passed_all", "shufa_hours_met")
 
 
 def _aides(root: Unit, year: int, people=None):
@@ -201,27 +164,36 @@ def _aides(root: Unit, year: int, people=None):
     return stmt
 
 
+class Village(NamedTuple):
+    """A 行政村 of the annual figures (what the page and the export show of it; a province has tens of thousands)."""
+
+    id: int
+    name: str
+    path: str
+
+
 def village_aides(root: Unit, year: int) -> list:
-    """(village, 法律明白人 in it, trained) for every 行政村 of the subtree (including villages with none)."""
-    village_of = village_of_units(root)
-    if not village_of:
+    """(village, 法律明白人 in it, trained) for every 行政村 of the subtree (including villages with none), from
+    the roll-up's unit rows: each unit with 法律明白人 is added to the nearest village at or above it."""
+    villages = list(map(Village._make, db.session.execute(
+        sa.select(Unit.id, Unit.name, Unit.path).where(Unit.kind == "village", Unit.path.startswith(root.path))
+        .order_by(Unit.path))))
+    if not villages:
         return []
-    period = Period("year", year)
-    stats = rollup.person_stats(period)
-    trained = sa.case((trained_condition(sa.func.coalesce(stats.c.seconds, 0)), 1), else_=0)
+    by_path = {v.path: v.id for v in villages}
     counts = {}
-    for unit_id, n, done in db.session.execute(
-            sa.select(User.unit_id, sa.func.count(), sa.func.sum(trained))
-            .outerjoin(stats, stats.c.user_id == User.id)
-            .where(User.unit_id.in_(subtree(root.path)), User.category == "legal_aide", examinee(),
-                   in_population(period))
-            .group_by(User.unit_id)):
-        village = village_of.get(unit_id)
+    for _, path, aides, trained in rollup.unit_counts(root, Period("year", year), ("cat_legal_aide", "aides_trained"),
+                                                      where=lambda stats: stats.c.cat_legal_aide > 0):
+        village = by_path.get(path)  # most 法律明白人 are placed in the village itself
+        if village is None:
+            parts = path.strip("/").split("/")
+            for depth in range(len(parts) - 1, 0, -1):
+                village = by_path.get("/" + "/".join(parts[:depth]) + "/")
+                if village is not None:
+                    break
         if village is not None:
             total, so_far = counts.get(village, (0, 0))
-            counts[village] = (total + int(n), so_far + int(done or 0))
-    villages = db.session.scalars(sa.select(Unit).where(Unit.kind == "village", Unit.path.startswith(root.path))
-                                  .order_by(Unit.path)).all()
+            counts[village] = (total + aides, so_far + trained)
     return [(v, *counts.get(v.id, (0, 0))) for v in villages]
 
 
@@ -471,7 +443,7 @@ def _aide_row(row, ctx):
     user, unit, seconds = row
     hours = round(seconds / 60.0 / ctx["per_hour"], 1)
     return [_unit_cell(ctx["names"], unit), user.name, user.phone, hours,
-            "是" if seconds >= ctx["per_hour"] * 60 else "否"]
+            "是" if seconds >= rollup.trained_seconds() else "否"]
 
 
 RECORDS = {

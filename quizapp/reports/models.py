@@ -102,6 +102,20 @@ class UnitStat(_Facts, db.Model):
     complete: Mapped[int] = mapped_column(default=0, server_default="0")  # … who met every one
     online_people: Mapped[int] = mapped_column(default=0, server_default="0")
     outsiders: Mapped[int] = mapped_column(default=0, server_default="0")  # with a row but not 在册 in the slot
+    # The annual figures' person counts, so that a province's 年度学法数据 adds up unit rows, not a million people.
+    # 在册 people by 人员类别 (one column per code of accounts.models.CATEGORIES), and 述法对象:
+    cat_leading: Mapped[int] = mapped_column(default=0, server_default="0")
+    cat_general: Mapped[int] = mapped_column(default=0, server_default="0")
+    cat_village: Mapped[int] = mapped_column(default=0, server_default="0")
+    cat_legal_aide: Mapped[int] = mapped_column(default=0, server_default="0")
+    cat_other: Mapped[int] = mapped_column(default=0, server_default="0")
+    shufa_people: Mapped[int] = mapped_column(default=0, server_default="0")
+    shufa_untargeted: Mapped[int] = mapped_column(default=0, server_default="0")  # … whose category has no 学时 target
+    # … and what those 在册 述法对象 and 法律明白人 achieved (from their person rows):
+    shufa_sat_all: Mapped[int] = mapped_column(default=0, server_default="0")  # sat every required exam
+    shufa_passed_all: Mapped[int] = mapped_column(default=0, server_default="0")  # passed every one
+    shufa_hours_met: Mapped[int] = mapped_column(default=0, server_default="0")  # reached a 学时 target above 0
+    aides_trained: Mapped[int] = mapped_column(default=0, server_default="0")  # 法律明白人 with at least 1 学时
     # A unit's people together can study more than 2^31 seconds in a year.
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     online_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, attributes
 from ..accounts.models import Unit, User
 from ..exams.models import Exam, ExamResult, ExamUnit
 from ..study.models import (Material, MaterialCategory, MaterialRequirement, OfflineAttendance, OfflineSession,
-                            StudyCredit, StudyProgress)
+                            StudyCredit, StudyProgress, StudyTarget)
+from ..study.services import all_targets, minutes_per_hour
 from . import figures, rollup
 from .models import FACT_COLUMNS, Refresh, UnitStat
 from .periods import Period, exam_month
@@ -38,7 +39,7 @@ KEY = "report_upkeep"
 EVERY_YEAR = 0  # "every year that has a roll-up"
 FACT_TABLES = {"exam_results", "study_credits", "study_progress", "offline_attendance"}
 DEFINITION_TABLES = {"exams", "exam_units", "materials", "material_requirements", "material_categories",
-                     "material_units", "offline_sessions", "units", "users"}
+                     "material_units", "offline_sessions", "units", "users", "study_targets"}
 USER_FIELDS = ("unit_id", "created_at", "active", "deactivated_at", "role", "category", "shufa")
 EXAM_FIELDS = ("status", "required", "period", "kind", "open_at", "close_at", "audience_categories",
                "audience_shufa_only", "full_marks", "bands")
@@ -139,6 +140,8 @@ def _after_flush(session, _context):
         elif isinstance(obj, Unit):
             if obj in session.dirty and _changed(obj, ("parent_id", "path")):
                 _rebuild(session, EVERY_YEAR)
+        elif isinstance(obj, StudyTarget):  # who reached their 学时 target (述法对象 counts) changes
+            _rebuild(session, EVERY_YEAR)
 
 
 def _user_ids_of_insert(session, stmt, parameters):
@@ -203,7 +206,7 @@ def _statements(year):
     exams = figures.year_exams("/", year)
     requirements = figures.requirements_for(Period("year", year))
     key = (year, current_app.config.get("TIMEZONE"), tuple((e.id, exam_month(e), repr(e.band_list)) for e in exams),
-           tuple(sorted(requirements.due_end.items())))
+           tuple(sorted(requirements.due_end.items())), tuple(sorted(all_targets().items())), minutes_per_hour())
     found = _STATEMENTS.get(key)
     if found is None:
         if len(_STATEMENTS) > 32:

@@ -10,6 +10,8 @@ the logic lives in queries.py, rollup.py, shufa.py and annual.py.
 """
 from __future__ import annotations
 
+import heapq
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -220,10 +222,14 @@ def _dashboard(root: Unit):
     sort, descending = _sort_args(dict(UNIT_COLUMNS), "", True)
     if sort:
         rows = _sorted_rows(rows, sort, descending)
-    previous = rollup.total(root, period.previous())
     today = _today()
     last_month = 12 if period.year < today.year else max(period.months[1], today.month)
     trend = rollup.trend(root, period.year, min(12, last_month))
+    before = period.previous()
+    if before.kind == "month" and before.year == period.year and before.index <= len(trend):
+        previous = trend[before.index - 1]["figures"]  # the trend has summed it already (every compared column)
+    else:
+        previous = rollup.total(root, before)
     distribution = rollup.distribution(total)
     if _wants_xlsx():
         return _dashboard_export(root, period, rows, total, trend, distribution)
@@ -289,7 +295,9 @@ def people(unit_id):
     if not search:  # the roll-up knows how many: 在册 people plus those with something to show who are not
         totals = rollup.total(root, period)
         known = totals.people + totals.outsiders
-    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id)
+    parts = (queries.average_parts(root, period, search=search, descending=descending) if sort == "average"
+             else None)
+    page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id, parts=parts)
     rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/people.html", **_common_context(root), period=period, page=page, rows=rows,
                            names=queries.unit_names(r.unit for r in rows), sort=sort, descending=descending,
@@ -704,7 +712,7 @@ def annual():
                       [[v.name, n, t, t >= data.aide_target] for v, n, t in data.villages], [30, 12, 10, 14]),
         ], f"{root.name}-{year}-年度学法数据.xlsx")
     # Short of the target first; at province scale the page lists the first 100 and the export has them all.
-    villages = sorted(data.villages, key=lambda v: (v[2] >= data.aide_target, v[2], v[0].path))[:VILLAGES_SHOWN]
+    villages = heapq.nsmallest(VILLAGES_SHOWN, data.villages, key=lambda v: (v[2] >= data.aide_target, v[2], v[0].path))
     return render_template("reports/annual.html", **_common_context(root), year=year, data=data, lines=lines,
                            table=_annual_table(data, links=True), kinds=OFFLINE_KINDS, villages=villages,
                            years=list(range(_today().year, _today().year - 5, -1)))

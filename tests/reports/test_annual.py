@@ -106,3 +106,64 @@ def test_empty_year_reads_plainly(world, tree):
     rollup.refresh(2026)
     lines = annual.sentences(annual.annual_figures(empty, 2026))
     assert lines[0] == "2026年，空单位共有在册干部0人。"
+
+
+def test_people_counts_follow_writes_without_a_rebuild(world, tree, township):
+    """The annual counts live on the roll-up: a new 述法对象, a changed 人员类别 and a trained 法律明白人 are
+    counted as soon as they are written, and equal a rebuild."""
+    rollup.refresh(2026)
+    township["c"].shufa = True
+    township["lone"].category = "general"
+    world.credit(township["aides"][2], 45, at(2026, 7, 3))
+    from quizapp.extensions import db
+
+    db.session.commit()
+    data = annual.annual_figures(tree["jia"], 2026)
+    assert data.shufa == 3 and data.by_category == {"leading": 2, "village": 1, "legal_aide": 3, "general": 1}
+    assert (data.shufa_sat_all, data.shufa_passed_all) == (2, 1)  # 村支书 missed July's exam
+    assert [(v.name, n, t) for v, n, t in data.villages] == [("一村两委", 3, 3), ("二村两委", 0, 0)]
+    rollup.refresh(2026)
+    again = annual.annual_figures(tree["jia"], 2026)
+    assert (again.shufa, again.by_category, again.shufa_sat_all, again.shufa_passed_all, again.shufa_hours_met,
+            again.villages) == (data.shufa, data.by_category, data.shufa_sat_all, data.shufa_passed_all,
+                                data.shufa_hours_met, data.villages)
+
+
+def test_a_change_of_targets_rebuilds_who_met_them(world, tree, township):
+    """学时达到年度目标 depends on the targets: changing them rebuilds the year (a job; at once in tests)."""
+    from quizapp.extensions import db
+    from quizapp.study import services as study_services
+
+    rollup.refresh(2026)
+    db.session.commit()
+    assert annual.annual_figures(tree["jia"], 2026).shufa_hours_met == 1  # 乡长's 40 学时 and more reach 40
+    study_services.set_targets(tree["admin"], {"leading": 0})
+    db.session.commit()
+    assert annual.annual_figures(tree["jia"], 2026).shufa_hours_met == 2  # no target: both count as met
+    study_services.set_targets(tree["admin"], {"leading": 100})
+    db.session.commit()
+    assert annual.annual_figures(tree["jia"], 2026).shufa_hours_met == 0
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_people_by_average_read_in_two_parts_page_like_one_list(world, tree, township, descending):
+    """The people list sorted by 平均分 reads those with a score in the index's order, then those without: every
+    page, across the boundary too, is the page the single sorted statement gives (ties by name, no score last)."""
+    from quizapp.accounts.models import User
+    from quizapp.reports import queries
+    from quizapp.reports.periods import Period
+
+    for i in range(5):  # more people without a score, and a tie
+        world.person(f"pz{i}", tree["v2"], name=f"无成绩{i}")
+    rollup.refresh(2026)
+    period = Period("month", 2026, 6)
+    stmt = queries.people_stmt(tree["jia"], period, sort="average", descending=descending)
+    parts = queries.average_parts(tree["jia"], period, descending=descending)
+    whole = [row[0].id for row in queries.paginate(stmt, 1, 100, key=User.id).items]
+    assert len(whole) >= 10
+    for per_page in (1, 2, 3, 4):
+        paged = []
+        for number in range(1, len(whole) // per_page + 2):
+            paged += [row[0].id for row in queries.paginate(stmt, number, per_page, len(whole), key=User.id,
+                                                            parts=parts).items]
+        assert paged[:len(whole)] == whole, per_page

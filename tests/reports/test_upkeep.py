@@ -22,7 +22,7 @@ from quizapp.study.models import StudyProgress
 
 from reportkit import at
 
-UNIT_COLUMNS = ("people", "persons", "obliged", "complete", "online_people", "outsiders", *FACT_COLUMNS)
+UNIT_COLUMNS = (*rollup.UNIT_EXTRA, *FACT_COLUMNS)  # the annual counts (人员类别, 述法对象 …) included
 
 
 def _rows(table, key, columns, year=2026):
@@ -115,13 +115,17 @@ def _apply(scene, op):
     elif kind == "deactivate":
         if person.active:
             world.deactivate(person, at(2026, 1 + value % 12, 10))
+    elif kind == "recategorise":  # 人员类别 and 述法对象 change who the annual figures count
+        person.category = ("leading", "general", "village", "legal_aide", "other")[value % 5]
+        person.shufa = value % 2 == 0
+        db.session.commit()
     elif kind == "newcomer":
         people.append(world.person(f"upn{len(people)}", units[value % len(units)],
                                    joined=at(2026, 1 + value % 12, 2)))
 
 
 OPS = st.tuples(st.sampled_from(["sit", "credit", "attend", "unattend", "complete", "move", "deactivate",
-                                 "newcomer"]),
+                                 "recategorise", "newcomer"]),
                 st.integers(0, 20), st.integers(0, 40))
 
 
