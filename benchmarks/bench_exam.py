@@ -105,9 +105,12 @@ def prepare_database(url, cadres):
 
 
 def start_gunicorn(target, port, env, workers, threads):
+    # No recycling (gunicorn.conf.py's max_requests): a worker restarting mid-round drops its clients' keep-alive
+    # connections (the run fails with reset connections), and the memory read after the load should be what a
+    # worker grows to, not what a freshly restarted one holds.
     command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60", "--keep-alive", "30",
-               "--log-level", "warning", "--no-control-socket", target]
+               "--max-requests", "0", "--log-level", "warning", "--no-control-socket", target]
     process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     deadline = time.time() + 30

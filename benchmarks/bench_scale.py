@@ -4,7 +4,7 @@ Run:  .venv/bin/python benchmarks/bench_scale.py [--saves 300] [--rounds 4]
 
 * start-up: CPU seconds and resident memory of ``import quizapp; create_app()`` in a fresh interpreter,
   against a bare Flask + Flask-Login + Flask-WTF + Flask-SQLAlchemy app (alternating A B A B; CPU of the
-  child process as the kernel counts it, /proc via getrusage);
+  child process as the kernel counts it, /proc via getrusage); again with bytecode compiled beforehand;
 * answer save: CPU per save through the app (signed-in cadre, CSRF header, the real save endpoint) against a
   bare app doing the same sign-in check, CSRF check and conditional UPDATE; in-process test clients on one
   scratch SQLite database each, alternating rounds A B A B;
@@ -45,21 +45,34 @@ STARTUP_BARE = ("import time; t = time.process_time(); from flask import Flask; 
                 "print(time.process_time() - t, " + RSS_NOW + ")")
 
 
-def _startup(code):
+def _startup(code, pycache=None):
     # As a gunicorn worker starts the app (gunicorn.conf.py sets QUIZAPP_SERVE_ONLY: no Alembic).
+    env = dict(os.environ, QUIZAPP_SERVE_ONLY="1")
+    if pycache:  # bytecode written once and reused, as on a server that pip installed (pip compiles it)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                         timeout=120, env=dict(os.environ, QUIZAPP_SERVE_ONLY="1")).stdout.split()
+                         timeout=120, env=env).stdout.split()
     return float(out[-2]), float(out[-1])
 
 
 def bench_startup(rounds):
-    app, bare = [], []
-    for _ in range(rounds):  # A B A B
-        app.append(_startup(STARTUP_APP))
-        bare.append(_startup(STARTUP_BARE))
+    """As this environment runs Python (a checkout with PYTHONDONTWRITEBYTECODE set compiles quizapp's source
+    at every start), and with bytecode as an installed server has it; each against the bare app."""
+    app, bare, app_pyc, bare_pyc = [], [], [], []
+    with scratch_folder("pycache") as pycache:
+        _startup(STARTUP_APP, pycache)  # writes the bytecode
+        _startup(STARTUP_BARE, pycache)
+        for _ in range(rounds):  # A B A B
+            app.append(_startup(STARTUP_APP))
+            bare.append(_startup(STARTUP_BARE))
+            app_pyc.append(_startup(STARTUP_APP, pycache))
+            bare_pyc.append(_startup(STARTUP_BARE, pycache))
     return {
         "start-up CPU (import + create_app)": (statistics.median(a for a, _ in app) * 1000,
                                                statistics.median(b for b, _ in bare) * 1000, "ms"),
+        "start-up CPU, bytecode compiled": (statistics.median(a for a, _ in app_pyc) * 1000,
+                                            statistics.median(b for b, _ in bare_pyc) * 1000, "ms"),
         "start-up memory (RSS)": (statistics.median(m for _, m in app), statistics.median(m for _, m in bare), "MB"),
     }
 

@@ -8,6 +8,11 @@ One server keeps the queue in a SQLite file; several servers share Redis — con
 The worker is one command, ``flask --app quizapp jobs worker`` (bin/demo starts it). Tests and
 ``JOBS_IMMEDIATE=1`` run every job at once in the caller's thread (huey's immediate mode).
 
+The queue is built on first use (``get_huey``), not at import: importing huey imports its storage module, which
+imports redis and psycopg (~0.17 s of start-up CPU and ~19 MB a process) whatever the queue is, and a worker
+that only serves pages never queues anything. Functions the queue runs are declared with ``@task`` and bound
+to it when it is built.
+
 A ``Job`` row is what the person who asked sees: status, progress, and the file when there is one. Domains
 register what a kind of job does with ``@handler("kind")``; the handler gets the job and a ``progress(done,
 total)`` callback, and returns ``(path, download name)`` for a file or None. Files live in
@@ -18,8 +23,10 @@ A handler whose work must be all or nothing (an import) reports progress inside 
 """
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +35,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, send_file
 from flask.cli import AppGroup
 from flask_login import current_user, login_required
-from huey import MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .common.clock import utcnow
@@ -40,6 +46,10 @@ from .extensions import db
 STATUSES = {"queued": "排队中", "running": "正在处理", "done": "已完成", "failed": "失败"}
 _HANDLERS: dict[str, callable] = {}
 _APP = None  # the app jobs run in (set by init_app; the worker's own app)
+_TASKS: list[Task] = []  # every @task, bound to the queue when get_huey builds it
+_HUEY = None  # the queue, once built
+_HUEY_LOCK = threading.Lock()  # two threads queueing the first job build one queue
+_IMMEDIATE = False  # run jobs at once in the caller's thread (tests, JOBS_IMMEDIATE=1); see init_app
 
 
 def _default_url():
@@ -51,21 +61,69 @@ def _default_url():
     return "sqlite:///" + str(folder / "jobs.sqlite")
 
 
-def make_huey(url: str | None = None):
+def make_huey(url: str | None = None, immediate: bool = False):
     """The queue named by ``url``: redis://… (several servers), sqlite:///path (one server), memory:// (tests)."""
+    from huey import MemoryHuey, RedisHuey, SqliteHuey
+
     url = url or os.environ.get("JOBS_URL") or _default_url()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("quizapp", url=url)
+        return RedisHuey("quizapp", url=url, immediate=immediate)
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("quizapp", filename=str(path))
+        return SqliteHuey("quizapp", filename=str(path), immediate=immediate)
     if url.startswith("memory://"):
-        return MemoryHuey("quizapp")
+        return MemoryHuey("quizapp", immediate=immediate)
     raise RuntimeError(f"JOBS_URL={url!r}: use redis://…, sqlite:///path or memory://")
 
 
-huey = make_huey()
+def get_huey():
+    """The queue (JOBS_URL), built the first time a job is queued or the worker starts, with every @task bound."""
+    global _HUEY
+    with _HUEY_LOCK:
+        if _HUEY is None:
+            queue = make_huey(immediate=_IMMEDIATE)
+            for task_ in _TASKS:
+                task_.bind(queue)
+            _HUEY = queue
+    return _HUEY
+
+
+def set_immediate(immediate: bool):
+    """Run jobs at once in the caller's thread (tests, JOBS_IMMEDIATE=1), or queue them (the worker)."""
+    global _IMMEDIATE
+    _IMMEDIATE = immediate
+    if _HUEY is not None:
+        _HUEY.immediate = immediate
+
+
+class Task:
+    """A function the queue runs (``@task``): calling it queues the call, or runs it at once in immediate mode."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.queued = None  # huey's task wrapper, once the queue is built
+
+    def bind(self, queue):
+        self.queued = queue.task()(self.fn)
+
+    def __call__(self, *args, **kwargs):
+        get_huey()
+        return self.queued(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<Task {self.fn.__module__}.{self.fn.__name__}>"
+
+
+def task(fn) -> Task:
+    """Declare ``fn`` a task of the queue; the queue itself (and huey) is imported only when first used."""
+    declared = Task(fn)
+    with _HUEY_LOCK:
+        _TASKS.append(declared)
+        if _HUEY is not None:  # a module imported after the queue was built
+            declared.bind(_HUEY)
+    return declared
 
 
 class Job(db.Model):
@@ -178,7 +236,7 @@ def in_app_context(fn):
     return wrapped
 
 
-@huey.task()
+@task
 @in_app_context
 def run_job(job_id: int):
     """Do one recorded job, keeping its row up to date (each progress step is committed so the page sees it)."""
@@ -216,7 +274,7 @@ def init_app(app):
     global _APP
     _APP = app
     if app.config.get("JOBS_IMMEDIATE") or app.testing:
-        huey.immediate = True
+        set_immediate(True)
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -267,6 +325,6 @@ def worker_command(workers):
     """Run the job worker (one per server is enough; stop it with Ctrl+C or SIGTERM)."""
     global _APP
     _APP = current_app._get_current_object()
-    huey.immediate = False
+    set_immediate(False)
     click.echo(f"后台任务处理已启动（{workers} 个线程）。")
-    huey.create_consumer(workers=workers, worker_type="thread").run()
+    get_huey().create_consumer(workers=workers, worker_type="thread").run()

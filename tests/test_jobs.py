@@ -1,4 +1,8 @@
 """Background jobs (quizapp/jobs.py): the queue chosen by configuration, the job page, the file, the refusals."""
+import os
+import subprocess
+import sys
+
 import pytest
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
@@ -27,7 +31,33 @@ def test_queue_is_configuration(tmp_path):
 
 
 def test_tests_run_jobs_immediately(app):
-    assert jobs.huey.immediate
+    assert jobs.get_huey().immediate
+
+
+# A server's own process: the queue is module state, which the suite's immediate mode would otherwise share.
+QUEUE_ON_FIRST_USE = """
+import sys
+from quizapp import create_app, jobs
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 64})
+print("huey" in sys.modules)
+jobs.run_job(7)
+queue = jobs.get_huey()
+print(queue.immediate, len(queue))
+message = queue.dequeue()
+print(message.name, message.args)
+queue.execute(message)  # what the worker does: finds the task by name and runs it (job 7 does not exist)
+"""
+
+
+def test_queue_is_built_when_first_used_and_a_call_queues_the_job():
+    """A server starts without huey; the first job builds the queue, is queued (not run), and the worker's
+    queue finds the task by its name."""
+    env = dict(os.environ, JOBS_URL="memory://", QUIZAPP_SERVE_ONLY="1")
+    env.pop("JOBS_IMMEDIATE", None)
+    out = subprocess.run([sys.executable, "-c", QUEUE_ON_FIRST_USE], capture_output=True, text=True, timeout=60,
+                         env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == ["False", "False 1", "run_job (7,)"], out.stdout + out.stderr
 
 
 def test_job_page_progress_and_file_for_its_owner_only(client, make_client, f, tree):

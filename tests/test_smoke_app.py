@@ -16,9 +16,11 @@ def test_login_page_is_chinese(client):
 
 
 def test_database_connection_settings(app):
-    """Is SQLite in WAL mode with foreign keys and a busy timeout, and PostgreSQL reached through psycopg 3?"""
+    """Is SQLite in WAL mode with foreign keys, a busy timeout and a small page cache per connection, and
+    PostgreSQL reached through psycopg 3?"""
     import sqlalchemy as sa
 
+    from quizapp.common.database import SQLITE_CACHE_KB
     from quizapp.extensions import db
 
     with db.engine.connect() as connection:
@@ -26,6 +28,7 @@ def test_database_connection_settings(app):
             assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+            assert connection.execute(sa.text("PRAGMA cache_size")).scalar() == -SQLITE_CACHE_KB
         else:
             assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1

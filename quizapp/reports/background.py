@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..accounts.models import Unit
 from ..common.spreadsheets import write_workbook
 from ..extensions import db
-from ..jobs import handler, huey, in_app_context, new_file
+from ..jobs import handler, in_app_context, new_file, task
 from . import rollup, services, shufa
 
 
@@ -39,7 +39,7 @@ def rebuild(job, progress):
     progress(1)
 
 
-@huey.task()
+@task
 @in_app_context
 def rebuild_year(year: int):
     """A year whose definitions changed (an exam published, a requirement added …), rebuilt whole off-request."""
