@@ -36,7 +36,9 @@ MAX_COMPRESSION_RATIO = 200
 DEFAULT_MAX_ROWS = 20000
 # Title, blank and header rows a file may have besides its data rows before reading stops.
 ROW_ALLOWANCE = 200
-MAX_COLUMNS = 64
+MAX_COLUMNS = 64  # also the furthest column (BL) a cell may sit in: calamine allocates every row that wide
+# Excel's own bounds: the position check needs a row bound even when a caller sets no row limit.
+EXCEL_ROWS = 1048576
 DEFAULT_MAX_CELL = 5000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -243,21 +245,31 @@ def _text(value) -> str:
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row(?:\s[^>]*[^/]|\s)?>")
 _VALUE_TAG = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
 # What plain counting would miss: a prefixed row, value or formula tag (a search led by ":", ~10x a bytes.count).
-_PREFIXED_TAG = re.compile(rb":(?:row|v|is|f)\b")
+_PREFIXED_TAG = re.compile(rb":(?:row|c|v|is|f)\b")
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
 _SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"[^>]*?\br:id=\"([^\"]*)\"|"
                           rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]*)\"[^>]*?\bname=\"([^\"]*)\"")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
 SCAN_CHUNK = 1 << 20
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+# Any row or cell tag with its position, the way calamine reads it (r, else one past the previous row or cell).
+_POSITION_TAG = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb"(?:^|\s)r\s*=\s*(?:[\"']([A-Za-z]*)(\d*)[\"'])?")
+_REFERENCE = re.compile(r"\$?([A-Za-z]*)\$?(\d*)")
+_ROW_NUMBER = re.compile(rb'<row r="[A-Z]*(\d+)"')
 
 
 def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int], str]]:
-    """Stream each worksheet's XML once: refuse past ``limit`` rows (stopping there) and find formula cells.
+    """Stream each worksheet's XML once: refuse past ``limit`` rows (stopping there), refuse cells placed beyond
+    ``limit`` rows or ``MAX_COLUMNS`` columns, and find formula cells.
 
     Returns {sheet name: {(row index, column index): formula text}}. Runs in
     constant memory whatever the inflated size; the parser that follows then
-    only ever sees a sheet that fits the limits.
+    only ever sees a sheet that fits the limits. Counting is not enough for
+    the positions: calamine builds each sheet as a dense grid from A1 to its
+    furthest cell, so two cells at A1 and XFD20000 in a 2 KB file cost it
+    10 GB (and XFD1048576 aborts the process on a failed allocation).
     """
     from html import unescape
 
@@ -266,11 +278,14 @@ def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int],
         paths = _sheet_paths(archive, names)
         rows = cells = 0
         cell_limit = None if limit is None else limit * MAX_COLUMNS
+        fast = _in_bounds_tags(limit or EXCEL_ROWS)
         found = {}
         for sheet_name, path in paths:
             formulas = {}
+            place = _Place(sheet_name, limit or EXCEL_ROWS)
             with archive.open(path) as stream:
                 tail = b""
+                first = True
                 while True:
                     chunk = stream.read(SCAN_CHUNK)
                     buffer = tail + chunk
@@ -284,12 +299,126 @@ def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int],
                     cells += len(_VALUE_TAG.findall(part)) if prefixed else part.count(b"<v>") + part.count(b"<is>")
                     if limit is not None and (rows > limit or cells > cell_limit):
                         raise _too_many_rows(limit - ROW_ALLOWANCE)
+                    if first:
+                        place.check_dimension(part)
+                        first = False
+                    place.check(part, prefixed, fast)
                     if b"<f" in part or (prefixed and b":f" in part):
                         _find_formulas(part, formulas, unescape)
                     if not chunk:
                         break
             found[sheet_name] = formulas
     return found
+
+
+def _in_bounds_tags(max_row: int):
+    """Two regexes finding, in a run of sheet XML, any cell or row tag that is not plainly in bounds: one whose
+    first attribute is not r="…" (as Excel, WPS, LibreOffice, openpyxl and XlsxWriter write them) or whose r
+    is past row ``max_row`` or column ``MAX_COLUMNS`` (calamine also takes lower case and leading zeros).
+    Normal sheets have none, so a search per chunk clears it (~6 ms a MB); a chunk with one is walked tag by
+    tag (``_Place``)."""
+    col = _column_name(MAX_COLUMNS)
+    beyond_col = "|".join([f"[A-Za-z]{{{len(col) + 1},}}"] + _greater(col, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    beyond_row = "|".join([f"[1-9][0-9]{{{len(str(max_row))},}}"] + _greater(str(max_row), "0123456789"))
+    cell = rf"""<c(?:[\t\n\r/>]| (?!r=")| r="(?:{beyond_col}|[A-Za-z]{{0,{len(col)}}}0*(?:{beyond_row})))"""
+    row = rf"""<row(?:[\t\n\r/>]| (?!r=")| r="0*(?:{beyond_row}))"""
+    return re.compile(cell.encode()), re.compile(row.encode())
+
+
+def _greater(text: str, alphabet: str) -> list[str]:
+    """Regex alternatives for the strings of ``len(text)`` characters from ``alphabet`` that sort after ``text``
+    (a number, or a column name: at equal length both sort as they count); letters match in either case."""
+    def chars(run):
+        span = run if len(run) == 1 else f"{run[0]}-{run[-1]}"
+        return f"[{span}{span.lower()}]" if run.isalpha() else span if len(run) == 1 else f"[{span}]"
+
+    alternatives = []
+    for index, char in enumerate(text):
+        later = alphabet[alphabet.index(char) + 1:]
+        if later:
+            rest = len(text) - index - 1
+            alternatives.append("".join(chars(c) for c in text[:index]) + chars(later)
+                                + (f"{chars(alphabet)}{{{rest}}}" if rest else ""))
+    return alternatives
+
+
+def _column_name(number: int) -> str:
+    """"BL" for 64."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+class _Place:
+    """Where calamine will put each row and cell of one sheet, refused past the bounds before it reads the sheet.
+
+    A chunk the fast regex clears only moves the current row to its last <row r="…">; any other chunk is
+    walked tag by tag as calamine reads it: a row's r, else the row after the previous one; a cell's r, else
+    the column after the previous cell's (cells without r spread a row as far as their number).
+    """
+
+    def __init__(self, sheet: str, max_row: int):
+        self.sheet, self.max_row = sheet, max_row
+        self.row = self.col = 0
+
+    def refuse(self):
+        return SpreadsheetError(f"工作表“{self.sheet}”的单元格位置超出允许范围（最多 {self.max_row} 行、"
+                                f"{MAX_COLUMNS} 列），请删除表格范围之外的内容或格式后再导入。")
+
+    def check_dimension(self, part: bytes):
+        """The sheet's declared used range: calamine 0.9 does not size by it, a version that did would."""
+        match = _DIMENSION.search(part)
+        if match is None:
+            return
+        for corner in match.group(1).decode("ascii", "replace").split(":"):
+            reference = _REFERENCE.fullmatch(corner.strip())
+            if reference is None:
+                continue
+            letters, digits = reference.groups()
+            if _column_number(letters) > MAX_COLUMNS or self.beyond(digits):
+                raise self.refuse()
+
+    def check(self, part: bytes, prefixed: bool, fast):
+        cells, rows = fast
+        if not prefixed and cells.search(part) is None and rows.search(part) is None:
+            last = part.rfind(b'<row r="')
+            if last >= 0:  # in bounds: the regex found none past them
+                self.row = int(_ROW_NUMBER.match(part, last).group(1))
+                self.col = MAX_COLUMNS  # a row split between chunks: a cell without r after it would be refused
+            return
+        for match in _POSITION_TAG.finditer(part):
+            attribute = _R_ATTRIBUTE.search(match.group(2))
+            if attribute is None:
+                letters = digits = b""
+            elif attribute.group(1) is None:
+                raise self.refuse()  # an r calamine would not read as a place ("$A$1", "A1 "): not guessed at
+            else:
+                letters, digits = attribute.groups()
+            if len(letters) > 3 or self.beyond(digits):
+                raise self.refuse()
+            if match.group(1) == b"row":
+                self.row, self.col = (int(digits) if digits else self.row + 1), 0
+                if self.row > self.max_row:
+                    raise self.refuse()
+                continue
+            self.col = _column_number(letters.decode()) if letters else self.col + 1
+            if self.col > MAX_COLUMNS:
+                raise self.refuse()
+            if digits:  # whether an <row> without r follows the row element or this cell, take the further
+                self.row = max(self.row, int(digits))
+
+    def beyond(self, digits) -> bool:
+        """A row number past the bound (as text: a 5,000-digit one is refused, not parsed)."""
+        return bool(digits) and (len(digits) > 9 or int(digits) > self.max_row)
 
 
 def _count_rows(part: bytes, prefixed: bool) -> int:
