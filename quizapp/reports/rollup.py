@@ -225,7 +225,7 @@ def trained_seconds() -> float:
     return minutes_per_hour() * 60
 
 
-def person_contributions(year: int, people=None):
+def person_contributions(year: int, people=None, target=None):
     """What each person row adds to its person's unit row: (slot, unit_id, people=0, …, persons=1, obliged, …,
     facts) — the columns of ``UNIT_EXTRA`` then ``FACT_COLUMNS``."""
     person = PersonStat.__table__
@@ -239,13 +239,14 @@ def person_contributions(year: int, people=None):
 
     shufa = User.shufa.is_(True)
     due = person.c.exam_due > 0
+    target = target_seconds() if target is None else target
     stmt = (sa.select(person.c.slot, User.unit_id, *[sa.literal(0).label(n) for n in POPULATION_COLUMNS],
                       sa.literal(1).label("persons"), flag(obliged).label("obliged"),
                       flag(obliged, person.c.unmet == 0).label("complete"),
                       flag(person.c.online_months > 0).label("online_people"), outside.label("outsiders"),
                       flag(shufa, due, person.c.exam_sat == person.c.exam_due, inside).label("shufa_sat_all"),
                       flag(shufa, due, person.c.exam_passed == person.c.exam_due, inside).label("shufa_passed_all"),
-                      flag(shufa, target_seconds() > 0, person.c.seconds >= target_seconds(), inside)
+                      flag(shufa, target > 0, person.c.seconds >= target, inside)
                       .label("shufa_hours_met"),
                       flag(User.category == "legal_aide", person.c.seconds >= trained_seconds(), inside)
                       .label("aides_trained"),
@@ -257,13 +258,14 @@ def person_contributions(year: int, people=None):
 def _insert_unit_rows(year: int, unit_ids=None):
     """Unit rows (of ``unit_ids``, or every unit): each person's facts added to their unit, plus the 在册
     population of every slot."""
-    facts = person_contributions(year, User.unit_id.in_(unit_ids) if unit_ids is not None else None)
+    target = target_seconds()  # read once for both kinds of rows
+    facts = person_contributions(year, User.unit_id.in_(unit_ids) if unit_ids is not None else None, target)
     zero_facts = [sa.cast(sa.literal(0), sa.Float if n == "score_sum" else sa.Integer).label(n)
                   for n in FACT_COLUMNS]
     # Who counts in each population column (among examinees 在册 in the slot).
     who = {"people": sa.true(), **{column: User.category == code for code, column in CATEGORY_COLUMNS.items()},
            "shufa_people": User.shufa.is_(True),
-           "shufa_untargeted": sa.and_(User.shufa.is_(True), target_seconds() <= 0)}
+           "shufa_untargeted": sa.and_(User.shufa.is_(True), target <= 0)}
     per_unit = (sa.select(User.unit_id.label("unit_id"),
                           *[sa.func.sum(sa.case((sa.and_(in_population(slot_period(year, s)), condition), 1),
                                                 else_=0)).label(f"{name}_{s}")
