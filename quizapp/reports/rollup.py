@@ -22,9 +22,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..accounts.models import CATEGORIES, Unit, User
 from ..common.clock import utcnow
 from ..extensions import db
-from ..study.models import OfflineAttendance, OfflineSession, StudyCredit
+from ..study.models import OfflineAttendance, OfflineSession, StudyCredit, StudyTarget
 from ..study.materials import required_rows
-from ..study.services import all_targets, minutes_per_hour
+from ..study.services import minutes_per_hour
+from ..study.settings import setting
 from . import figures
 from .figures import Figures, examinee, in_population, subtree
 from .models import FACT_COLUMNS, SLOT_QUARTER, SLOT_YEAR, PersonStat, Refresh, UnitStat
@@ -211,13 +212,16 @@ UNIT_EXTRA = (*POPULATION_COLUMNS, *PERSON_COLUMNS)
 
 
 def target_seconds(user=User):
-    """Each person's yearly 学时 target in seconds, by their 人员类别 (a CASE; 0 for a category without one).
+    """Each person's yearly 学时 target in seconds, by their 人员类别 (0 for a category without one), as
+    ``study.services.all_targets`` decides it: the administrator's ``study_targets`` row, else the default.
 
-    A change of targets rebuilds the roll-up (``study_targets`` is a definition table for the upkeep).
+    Read in SQL (the few target rows), so a statement built once stays right when targets change; a change of
+    targets also rebuilds the roll-up (``study_targets`` is a definition table for the upkeep).
     """
-    per_hour = minutes_per_hour()
-    mapping = {code: hours * per_hour * 60 for code, hours in all_targets().items()}
-    return sa.case(mapping, value=user.category, else_=0)
+    defaults = setting("STUDY_TARGET_HOURS")
+    stored = sa.select(StudyTarget.hours).where(StudyTarget.category == user.category).scalar_subquery()
+    default = sa.case({code: float(defaults.get(code, 0)) for code in CATEGORIES}, value=user.category, else_=0.0)
+    return sa.func.coalesce(stored, default) * (minutes_per_hour() * 60)
 
 
 def trained_seconds() -> float:
@@ -258,7 +262,7 @@ def person_contributions(year: int, people=None, target=None):
 def _insert_unit_rows(year: int, unit_ids=None):
     """Unit rows (of ``unit_ids``, or every unit): each person's facts added to their unit, plus the 在册
     population of every slot."""
-    target = target_seconds()  # read once for both kinds of rows
+    target = target_seconds()
     facts = person_contributions(year, User.unit_id.in_(unit_ids) if unit_ids is not None else None, target)
     zero_facts = [sa.cast(sa.literal(0), sa.Float if n == "score_sum" else sa.Integer).label(n)
                   for n in FACT_COLUMNS]

@@ -30,7 +30,8 @@ from ..accounts.models import Unit, User
 from ..exams.models import Exam, ExamResult, ExamUnit
 from ..study.models import (Material, MaterialCategory, MaterialRequirement, OfflineAttendance, OfflineSession,
                             StudyCredit, StudyProgress, StudyTarget)
-from ..study.services import all_targets, minutes_per_hour
+from ..study.services import minutes_per_hour
+from ..study.settings import setting
 from . import figures, rollup
 from .models import FACT_COLUMNS, Refresh, UnitStat
 from .periods import Period, exam_month
@@ -206,7 +207,7 @@ def _statements(year):
     exams = figures.year_exams("/", year)
     requirements = figures.requirements_for(Period("year", year))
     key = (year, current_app.config.get("TIMEZONE"), tuple((e.id, exam_month(e), repr(e.band_list)) for e in exams),
-           tuple(sorted(requirements.due_end.items())), tuple(sorted(all_targets().items())), minutes_per_hour())
+           tuple(sorted(requirements.due_end.items())), minutes_per_hour(), repr(setting("STUDY_TARGET_HOURS")))
     found = _STATEMENTS.get(key)
     if found is None:
         if len(_STATEMENTS) > 32:
