@@ -9,7 +9,7 @@ Every export goes through one writer, ``StreamingWorkbook`` (rows out one by
 one, text formula-escaped), and one response, ``xlsx_download``: small files
 as bytes (``write_xlsx``), large ones streamed from a temporary file.
 
-One module (~630 lines) on purpose: the reading limits (size, zip, rows, formulas) and the export
+One module (~880 lines) on purpose: the reading limits (size, zip, rows, cell positions, formulas) and the export
 escaping must be read together to see that no path skips them.
 """
 from __future__ import annotations
@@ -199,6 +199,8 @@ def read_workbook(data: bytes, max_bytes: int | None = None, max_rows: int | Non
     if kind == "xlsx":
         check_zip(data)
         formulas = scan_xlsx(data, limit)
+    else:
+        scan_xls(data, limit)
     try:
         from python_calamine import CalamineWorkbook
 
@@ -213,11 +215,100 @@ def read_workbook(data: bytes, max_bytes: int | None = None, max_rows: int | Non
                                             for row in rows], formulas.get(str(name), {})))
     except SpreadsheetError:
         raise
-    except Exception:  # calamine raises many kinds on damaged files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # calamine raises many kinds on damaged files, and panics (a BaseException) on some
         raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。") from None
     if limit is not None and sum(1 for sheet in sheets for row in sheet.rows if any(row)) > limit:
         raise _too_many_rows(max_rows)  # .xls: no streamed scan, so counted here (its size is bounded by max_bytes)
     return sheets
+
+
+# BIFF records that place a cell (row, column in their first four bytes): NUMBER, LABELSST, LABEL, RK, BLANK,
+# BOOLERR, FORMULA, RSTRING; MULRK and MULBLANK place a run of cells (6 and 2 bytes each) from their first column.
+_XLS_CELLS = frozenset({0x0203, 0x00FD, 0x0204, 0x027E, 0x0201, 0x0205, 0x0006, 0x00D6})
+_XLS_RUNS = {0x00BD: 6, 0x00BE: 2}
+_XLS_BOF, _XLS_EOF, _XLS_BOUNDSHEET, _XLS_FILEPASS, _XLS_DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0200
+
+
+def scan_xls(data: bytes, limit: int | None):
+    """Refuse an .xls sheet with a cell placed beyond ``limit`` rows or ``MAX_COLUMNS`` columns before calamine
+    reads it: calamine builds the same dense grid from A1 to the furthest cell as for .xlsx (a 5.6 KB file with
+    cells at A1 and IV65536 cost it 1 GB). olefile takes the Workbook stream out of the compound file; each
+    sheet's substream (at the offset its BOUNDSHEET gives) is walked record by record to its EOF, reading the
+    row and column of every cell record and the declared DIMENSIONS. The walk is bounded by the stream's size;
+    anything it cannot follow is left to calamine, which refuses a damaged file."""
+    import struct
+
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
+            if name is None:
+                raise SpreadsheetError("文件不是有效的 Excel 工作簿。")
+            stream = ole.openstream(name).read()
+    except SpreadsheetError:
+        raise
+    except Exception:  # olefile raises OSError, struct.error, IndexError … on damaged compound files
+        raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。") from None
+    max_row = limit or EXCEL_ROWS
+    unpack, size = struct.unpack_from, len(stream)
+    sheets, pos = {}, 0
+    while pos + 4 <= size:  # the globals substream: sheet names and offsets, up to its EOF
+        kind, length = unpack("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        pos += 4 + length
+        if kind == _XLS_FILEPASS:
+            return  # encrypted: cell records are unreadable here, and calamine refuses the file
+        if kind == _XLS_BOUNDSHEET and len(body) >= 8:
+            sheets.setdefault(unpack("<I", body)[0], _xls_sheet_name(body))
+        elif kind == _XLS_EOF:
+            break
+    budget = 2 * size  # bytes walked in all: sheets that share or overlap their records cannot make it quadratic
+    for offset, sheet in sheets.items():
+        place = _Place(sheet, max_row)
+        pos, depth = offset, 0
+        while pos + 4 <= size and budget > 0:
+            kind, length = unpack("<HH", stream, pos)
+            start, pos = pos + 4, pos + 4 + length
+            budget -= 4 + length
+            if kind in _XLS_CELLS:
+                if length >= 4:
+                    row, col = unpack("<HH", stream, start)
+                    if row >= max_row or col >= MAX_COLUMNS:
+                        raise place.refuse()
+            elif kind in _XLS_RUNS:
+                if length >= 6 and pos <= size:
+                    row, first = unpack("<HH", stream, start)
+                    last = max(unpack("<H", stream, pos - 2)[0], first + (length - 6) // _XLS_RUNS[kind] - 1)
+                    if row >= max_row or last >= MAX_COLUMNS:
+                        raise place.refuse()
+            elif kind == _XLS_DIMENSIONS:  # calamine 0.9 does not size by it; one that did would
+                if length >= 14 and pos <= size:
+                    rows, cols = unpack("<4xI2xH", stream, start)
+                elif length >= 10 and pos <= size:  # BIFF5: 16-bit rows
+                    rows, cols = unpack("<2xH2xH", stream, start)
+                else:
+                    continue
+                if rows > max_row or cols > MAX_COLUMNS:
+                    raise place.refuse()
+            elif kind == _XLS_BOF:
+                depth += 1  # an embedded chart's substream nests inside a sheet's
+            elif kind == _XLS_EOF:
+                depth -= 1
+                if depth <= 0:
+                    break
+        if budget <= 0:
+            raise SpreadsheetError("文件已损坏或格式不受支持，无法读取。")
+
+
+def _xls_sheet_name(body: bytes) -> str:
+    """The name in a BOUNDSHEET record: BIFF8 a length, a flag (1: UTF-16) and the characters; BIFF5 bytes."""
+    count = body[6]
+    if body[7] in (0, 1) and len(body) >= 8 + count * (body[7] + 1):  # no BIFF5 name starts with byte 0 or 1
+        return body[8:8 + count * (body[7] + 1)].decode("utf-16-le" if body[7] else "latin-1", "replace")
+    return body[7:7 + count].decode("gbk", "replace")
 
 
 def _too_many_rows(max_rows):

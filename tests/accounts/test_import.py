@@ -271,3 +271,15 @@ def test_formula_cell_is_a_row_error_naming_the_cell(tree):
     assert not plan.ok
     assert {(p.row, p.column) for p in plan.problems} == {(3, "登录名")}
     assert any("单元格 B3 是公式（=1+1）" in p.message for p in plan.problems)
+
+
+def test_xls_account_list_imports_and_a_sparse_one_is_refused(tree):
+    """Is a legacy .xls account list read like an .xlsx, and one with a stray cell at IV65536 refused by the
+    position check (before calamine builds a 65,536 × 256 grid for it) with the sheet named?"""
+    from xlsfiles import make_xls, make_xls_rows
+
+    plan = importer.plan_import(tree["admin"], make_xls_rows({"人员名单": [HEADER] + GOOD}))
+    assert plan.ok and len(plan.rows) == 2
+    cells = {(r, c): value for r, row in enumerate([HEADER] + GOOD) for c, value in enumerate(row)}
+    with pytest.raises(SpreadsheetError, match="工作表“人员名单”的单元格位置超出允许范围"):
+        importer.plan_import(tree["admin"], make_xls({"人员名单": {**cells, (65535, 255): "x"}}))
