@@ -1,6 +1,7 @@
 """reports: the annual figures' person counts on the unit roll-up (在册 by 人员类别, 述法对象 and what they achieved,
 trained 法律明白人), so a province's 年度学法数据 adds up unit rows instead of scanning a million people; an index
-on the people's average score for the people list sorted by 平均分
+on the people's average score for the people list and the ranking by 平均分 (with the count of people who
+have a score, per unit)
 
 Revision ID: w3scale02
 Revises: w3importfast01
@@ -21,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ('cat_leading', 'cat_general', 'cat_village', 'cat_legal_aide', 'cat_other', 'shufa_people',
-           'shufa_untargeted', 'shufa_sat_all', 'shufa_passed_all', 'shufa_hours_met', 'aides_trained')
+           'shufa_untargeted', 'shufa_sat_all', 'shufa_passed_all', 'shufa_hours_met', 'aides_trained', 'scored')
 
 
 def upgrade():

@@ -202,6 +202,36 @@ def ranking_people(root: Unit, period: Period, by="average", *, people=None):
             .join(Unit, Unit.id == User.unit_id).order_by(ranked.c.rank, Unit.path, User.name, User.id))
 
 
+def ranking_page_by_average(root: Unit, period: Period, page: int, per_page: int) -> Page:
+    """One page of ``ranking_people(root, period, "average")`` without ranking everyone: the people with a
+    score read in the order of the roll-up's index on the average, their places counted from the page's
+    position (ties share the place of the first of them: one count of those above the page's first average),
+    the total from the unit roll-up (``scored``). At a million cadres ``ranking_people`` ranks everyone for
+    each page."""
+    stmt, stats, average = _people(root, period)
+    mean = stats.c.score_sum.op("/", return_type=sa.Float)(stats.c.score_n)  # as in average_parts
+    scored = stmt.where(stats.c.score_n > 0)
+    _, counts = rollup.total_and_counts(root, period, ("scored",))
+    total = counts["scored"]
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * per_page
+    rows = db.session.execute(scored.order_by(mean.desc(), Unit.path, User.name, User.id)
+                              .limit(per_page).offset(offset)).all()
+    items, place, previous = [], None, None
+    for index, row in enumerate(rows):
+        value = row[-1]
+        if index == 0:  # tied with people on the page before? count those strictly above
+            place = 1 + (db.session.scalar(sa.select(sa.func.count()).select_from(
+                scored.where(mean > value).with_only_columns(User.id, maintain_column_froms=True)
+                .order_by(None).subquery())) or 0)
+        elif value != previous:
+            place = offset + index + 1
+        previous = value
+        items.append((*row, place))
+    return Page(items, page, per_page, total)
+
+
 @dataclass
 class Rank:
     rank: int | None

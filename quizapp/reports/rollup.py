@@ -207,7 +207,7 @@ def person_row_statements(year: int, ids=None, exams=None, requirements=None) ->
 CATEGORY_COLUMNS = {code: f"cat_{code}" for code in CATEGORIES}
 POPULATION_COLUMNS = ("people", *CATEGORY_COLUMNS.values(), "shufa_people", "shufa_untargeted")
 PERSON_COLUMNS = ("persons", "obliged", "complete", "online_people", "outsiders", "shufa_sat_all",
-                  "shufa_passed_all", "shufa_hours_met", "aides_trained")
+                  "shufa_passed_all", "shufa_hours_met", "aides_trained", "scored")
 UNIT_EXTRA = (*POPULATION_COLUMNS, *PERSON_COLUMNS)
 
 
@@ -254,6 +254,7 @@ def person_contributions(year: int, people=None, target=None):
                       .label("shufa_hours_met"),
                       flag(User.category == "legal_aide", person.c.seconds >= trained_seconds(), inside)
                       .label("aides_trained"),
+                      flag(person.c.score_n > 0).label("scored"),
                       *[person.c[n] for n in FACT_COLUMNS])
             .join(User, User.id == person.c.user_id).where(person.c.year == year))
     return stmt.where(people) if people is not None else stmt

@@ -388,7 +388,10 @@ def rankings(unit_id):
             SheetSpec("个人排名", ["名次"] + PEOPLE_HEADER, _streamed_people(root, people_stmt, per_hour, extra="rank"),
                       [6, 30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6],
                       f"{period.label} 个人排名（按{queries.RANK_METRICS[by]}）")], f"{root.name}-{period.key}-排名.xlsx")
-    page = queries.paginate(people_stmt, _page_arg(), PAGE_SIZE)
+    if by == "average":  # read in the order of the average's index, not by ranking everyone
+        page = queries.ranking_page_by_average(root, period, _page_arg(), PAGE_SIZE)
+    else:
+        page = queries.paginate(people_stmt, _page_arg(), PAGE_SIZE)
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
                            level=level, levels=levels, ranked_units=ranked_units, unit_names=unit_names, page=page,

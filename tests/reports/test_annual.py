@@ -167,3 +167,28 @@ def test_people_by_average_read_in_two_parts_page_like_one_list(world, tree, tow
             paged += [row[0].id for row in queries.paginate(stmt, number, per_page, len(whole), key=User.id,
                                                             parts=parts).items]
         assert paged[:len(whole)] == whole, per_page
+
+
+def test_ranking_by_average_read_from_the_index_pages_like_ranking_everyone(world, tree, township):
+    """The 个人排名 by 平均分 is read a page at a time in the order of the average's index, places counted from
+    the page (ties share a place, across a page boundary too) and the total from the roll-up: every page equals
+    the page of the ranking computed over everyone."""
+    from quizapp.reports import queries
+    from quizapp.reports.periods import Period
+
+    tied = [world.person(f"ptie{i}", tree["v2"], name=f"并列{i}", category="village") for i in range(3)]
+    exam = world.exam("2026-06", title="六月加考", audience=[tree["v2"]], owner=tree["jia"])
+    for person in tied:
+        world.sit(exam, person, 70)
+    rollup.refresh(2026)
+    for period in (Period("month", 2026, 6), Period("year", 2026)):
+        whole = queries.paginate(queries.ranking_people(tree["jia"], period), 1, 100)
+        expected = [(row[0].id, row[-1]) for row in whole.items]
+        assert len(expected) >= 4 and len({place for _, place in expected}) < len(expected)  # there are ties
+        for per_page in (1, 2, 3):
+            got = []
+            for number in range(1, len(expected) // per_page + 2):
+                page = queries.ranking_page_by_average(tree["jia"], period, number, per_page)
+                assert page.total == len(expected)
+                got += [(row[0].id, row[-1]) for row in page.items]
+            assert got[:len(expected)] == expected, (period, per_page)
