@@ -1,9 +1,16 @@
 """Question files built in memory for the bank tests (and the browser test): xlsx, csv, template rows."""
+import ast
 import csv
 import io
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import xlsxwriter
 
+from quizapp.bank import importer
 from quizapp.bank.rows import COLUMNS
 
 
@@ -192,3 +199,31 @@ ALL_LAYOUTS = [
 ]
 ALL_LAYOUT_KEYS = {"single": ["A", "B", "B", "A", "D", "A"], "multiple": ["ABCD", "ABC"],
                    "judge": ["A", "B", "A", "B", "A", "B", "A"]}
+
+
+def read_capped(files: dict) -> tuple[dict, int]:
+    """Read each of ``files`` ({name: bytes}) with ``read_workbook`` in a child limited to 1.5 GB of address
+    space (never in the test process): {name: (outcome, seconds)} — "read" or the refusal's text — and the
+    child's peak RSS in MB. A file that reached calamine's dense grid fails the child or shows in the peak."""
+    child = textwrap.dedent("""
+        import pickle, resource, sys, time
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+        from quizapp.common.spreadsheets import SpreadsheetError, read_workbook
+        outcomes = {}
+        for name, data in pickle.loads(sys.stdin.buffer.read()).items():
+            started = time.perf_counter()
+            try:
+                read_workbook(data, max_rows=%d)
+                outcome = "read"
+            except SpreadsheetError as error:
+                outcome = str(error)
+            outcomes[name] = (outcome, time.perf_counter() - started)
+        # VmHWM, this process's own peak (ru_maxrss would carry the forking pytest worker's across exec)
+        status = open("/proc/self/status").read()
+        peak = int(status.split("VmHWM:")[1].split()[0]) // 1024
+        print(repr((outcomes, peak)))
+    """ % importer.MAX_ROWS)
+    done = subprocess.run([sys.executable, "-c", child], input=pickle.dumps(files), capture_output=True,
+                          timeout=120, cwd=str(Path(importer.__file__).parents[2]))
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    return ast.literal_eval(done.stdout.decode())

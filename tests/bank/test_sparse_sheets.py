@@ -6,17 +6,12 @@ asks for 512 GB and aborts the process. The row and cell counts of the scan cann
 cells, two rows), so the scan also checks where every row and cell is placed (their r, or, without
 one, the place after the previous one, as calamine reads them) and the sheet's declared dimension.
 """
-import ast
 import io
-import subprocess
-import sys
-import textwrap
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from bankfiles import GOOD_ROWS, make_xlsx
+from bankfiles import GOOD_ROWS, read_capped, make_xlsx
 from quizapp.bank import importer
 from quizapp.bank.rows import COLUMNS
 from quizapp.common.spreadsheets import MAX_COLUMNS, ROW_ALLOWANCE, SpreadsheetError, read_workbook
@@ -86,32 +81,10 @@ def test_sparse_files_are_refused_quickly_without_memory_growth():
     sheet, and the peak RSS under 300 MB? Read in a child limited to 1.5 GB of address space (never in the
     test process): had one reached calamine, its allocation (1 GB to 512 GB) fails and the child aborts, so a
     regression fails here instead of taking the machine's memory."""
-    import pickle
 
     files = {name: _xlsx(sheet, DIMENSIONS.get(name, "")) for name, sheet in SPARSE.items()}
     assert max(map(len, files.values())) < 4096
-    child = textwrap.dedent("""
-        import pickle, resource, sys, time
-        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
-        from quizapp.common.spreadsheets import SpreadsheetError, read_workbook
-        outcomes = {}
-        for name, data in pickle.loads(sys.stdin.buffer.read()).items():
-            started = time.perf_counter()
-            try:
-                read_workbook(data, max_rows=%d)
-                outcome = "read"
-            except SpreadsheetError as error:
-                outcome = str(error)
-            outcomes[name] = (outcome, time.perf_counter() - started)
-        # VmHWM, this process's own peak (ru_maxrss would carry the forking pytest worker's across exec)
-        status = open("/proc/self/status").read()
-        peak = int(status.split("VmHWM:")[1].split()[0]) // 1024
-        print(repr((outcomes, peak)))
-    """ % importer.MAX_ROWS)
-    done = subprocess.run([sys.executable, "-c", child], input=pickle.dumps(files), capture_output=True,
-                          timeout=120, cwd=str(Path(importer.__file__).parents[2]))
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    outcomes, peak_mb = ast.literal_eval(done.stdout.decode())
+    outcomes, peak_mb = read_capped(files)
     bounds = f"最多 {LIMIT} 行、{MAX_COLUMNS} 列"
     assert {name: REFUSED in outcome and bounds in outcome for name, (outcome, _) in outcomes.items()} == {
         name: True for name in SPARSE}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bankfiles import GOOD_ROWS
+from bankfiles import GOOD_ROWS, read_capped
 from quizapp.bank import importer
 from quizapp.bank.rows import COLUMNS
 from quizapp.common.spreadsheets import MAX_COLUMNS, ROW_ALLOWANCE, SpreadsheetError, read_workbook
@@ -69,27 +69,7 @@ def test_sparse_xls_files_are_refused_quickly_without_memory_growth():
     a peak RSS under 300 MB? Read in a child limited to 1.5 GB of address space: had one reached calamine,
     its grid (400 MB to 1 GB, more with more sheets) would show in the peak or fail the child."""
     assert max(map(len, SPARSE.values())) < 8192
-    child = textwrap.dedent("""
-        import pickle, resource, sys, time
-        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
-        from quizapp.common.spreadsheets import SpreadsheetError, read_workbook
-        outcomes = {}
-        for name, data in pickle.loads(sys.stdin.buffer.read()).items():
-            started = time.perf_counter()
-            try:
-                read_workbook(data, max_rows=%d)
-                outcome = "read"
-            except SpreadsheetError as error:
-                outcome = str(error)
-            outcomes[name] = (outcome, time.perf_counter() - started)
-        status = open("/proc/self/status").read()
-        peak = int(status.split("VmHWM:")[1].split()[0]) // 1024
-        print(repr((outcomes, peak)))
-    """ % importer.MAX_ROWS)
-    done = subprocess.run([sys.executable, "-c", child], input=pickle.dumps(SPARSE), capture_output=True,
-                          timeout=120, cwd=str(Path(importer.__file__).parents[2]))
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    outcomes, peak_mb = ast.literal_eval(done.stdout.decode())
+    outcomes, peak_mb = read_capped(SPARSE)
     bounds = f"最多 {LIMIT} 行、{MAX_COLUMNS} 列"
     assert {name: REFUSED in outcome and bounds in outcome for name, (outcome, _) in outcomes.items()} == {
         name: True for name in SPARSE}
