@@ -17,7 +17,7 @@ def test_login_page_is_chinese(client):
 
 def test_database_connection_settings(app):
     """Is SQLite in WAL mode with foreign keys, a busy timeout and a small page cache per connection, and
-    PostgreSQL reached through psycopg 3?"""
+    PostgreSQL reached through psycopg 3 without JIT compilation, also after a rolled-back transaction?"""
     import sqlalchemy as sa
 
     from quizapp.common.database import SQLITE_CACHE_KB
@@ -31,7 +31,9 @@ def test_database_connection_settings(app):
             assert connection.execute(sa.text("PRAGMA cache_size")).scalar() == -SQLITE_CACHE_KB
         else:
             assert db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg"
-            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+            assert connection.execute(sa.text("SHOW jit")).scalar() == "off"
+            connection.rollback()
+            assert connection.execute(sa.text("SHOW jit")).scalar() == "off"
 
 
 def test_search_boxes_keep_what_was_searched(client, f, tree):
