@@ -117,6 +117,7 @@ class UnitStat(_Facts, db.Model):
     shufa_hours_met: Mapped[int] = mapped_column(default=0, server_default="0")  # reached a 学时 target above 0
     aides_trained: Mapped[int] = mapped_column(default=0, server_default="0")  # 法律明白人 with at least 1 学时
     scored: Mapped[int] = mapped_column(default=0, server_default="0")  # people with a score (ranked by 平均分)
+    studied: Mapped[int] = mapped_column(default=0, server_default="0")  # 在册 people with study time (by 学时)
     # A unit's people together can study more than 2^31 seconds in a year.
     seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     online_seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -108,7 +108,12 @@ def _people(root: Unit, period: Period, people=None, *, entities=True):
 
 
 def people_stmt(root: Unit, period: Period, *, search="", sort="unit", descending=False, people=None):
-    """One row per person of the subtree (User, Unit, figures), sortable on ``PEOPLE_SORTS``."""
+    """One row per person of the subtree (User, Unit, figures), sortable on ``PEOPLE_SORTS``.
+
+    Sorted by a figure of ``FIGURE_SORTS`` (平均分, 学时), ties go in account order (highest first, earliest
+    account first; ascending is that list reversed), the order of the roll-up's indexes that ``figure_parts``
+    reads; people without a score go last either way.
+    """
     stmt, stats, average = _people(root, period, people)
     stmt = _name_filter(stmt, search)
     seconds = sa.func.coalesce(stats.c.seconds, 0)
@@ -117,23 +122,47 @@ def people_stmt(root: Unit, period: Period, *, search="", sort="unit", descendin
               "sat": sa.func.coalesce(stats.c.exam_sat, 0), "passed": sa.func.coalesce(stats.c.exam_passed, 0),
               "materials": sa.func.coalesce(stats.c.mat_done, 0), "complete": complete}.get(sort, Unit.path)
     keys = [column.desc() if descending else column.asc()]
-    if sort == "average":  # people without a score go last either way
-        keys.insert(0, sa.case((average.is_(None), 1), else_=0))
+    if sort in FIGURE_SORTS:
+        keys.append(User.id.asc() if descending else User.id.desc())
+        if sort == "average":  # people without a score go last either way
+            keys.insert(0, sa.case((average.is_(None), 1), else_=0))
     return stmt.order_by(*keys, User.name, User.id)
 
 
-def average_parts(root: Unit, period: Period, *, search="", descending=False, people=None):
-    """``people_stmt`` sorted by 平均分, as two parts for ``paginate``: the people with a score, in the order of
-    the roll-up's index on the average (a province's first page reads 20 index entries instead of sorting a
-    million people), then those without one (last either way, as in ``people_stmt``)."""
+FIGURE_SORTS = ("average", "hours")
+
+
+def _mean(stats):
+    """The average score where ``score_n > 0``, written as the index ix_report_person_stats_average_expr has it
+    (SQLAlchemy's "/" would add a CAST to NUMERIC, and the index would no longer match)."""
+    return stats.c.score_sum.op("/", return_type=sa.Float)(stats.c.score_n)
+
+
+def _figure(stats, by):
+    """(the figure, who has it, who has not) for reading people in the order of the roll-up's index on ``by``."""
+    if by == "hours":
+        return stats.c.seconds, stats.c.seconds > 0, sa.or_(stats.c.user_id.is_(None), stats.c.seconds <= 0)
+    return _mean(stats), stats.c.score_n > 0, sa.or_(stats.c.user_id.is_(None), stats.c.score_n <= 0)
+
+
+def figure_parts(root: Unit, period: Period, by: str, *, search="", descending=False, people=None):
+    """``people_stmt`` sorted by 平均分 or 学时, as two parts for ``paginate``: the people with the figure, in the
+    order of the roll-up's index on it (a province's first page reads 20 index entries instead of sorting a
+    million people), and those without it — after them (last either way for 平均分, as in ``people_stmt``;
+    first when 学时 ascends, since they have 0)."""
     stmt, stats, _ = _people(root, period, people)
-    stmt = _name_filter(stmt, search)
-    # score_n > 0 here, so the average is the plain quotient, written as the index ix_report_person_stats_average_expr
-    # has it (SQLAlchemy's "/" would add a CAST to NUMERIC, and the index would no longer match).
-    mean = stats.c.score_sum.op("/", return_type=sa.Float)(stats.c.score_n)
-    scored = stmt.where(stats.c.score_n > 0).order_by(mean.desc() if descending else mean.asc(), User.name, User.id)
-    unscored = stmt.where(sa.or_(stats.c.user_id.is_(None), stats.c.score_n <= 0)).order_by(User.name, User.id)
-    return scored, unscored
+    return _figure_parts(_name_filter(stmt, search), stats, by, descending)
+
+
+def _figure_parts(stmt, stats, by, descending):
+    figure, has, has_not = _figure(stats, by)
+    if descending:
+        having = stmt.where(has).order_by(figure.desc(), stats.c.user_id.asc())
+        lacking = stmt.where(has_not).order_by(User.id.asc())
+    else:
+        having = stmt.where(has).order_by(figure.asc(), stats.c.user_id.desc())
+        lacking = stmt.where(has_not).order_by(User.id.desc())
+    return (lacking, having) if by == "hours" and not descending else (having, lacking)
 
 
 def _name_filter(stmt, search):
@@ -194,42 +223,70 @@ def _ranked(root: Unit, period: Period, by="average", *, people=None, partition_
 
 
 def ranking_people(root: Unit, period: Period, by="average", *, people=None):
-    """The ranking as (User, Unit, figures…, rank) rows ordered by place, ready for paging."""
+    """The ranking as (User, Unit, figures…, rank) rows ordered by place, ties in account order (as
+    ``ranking_page`` reads them), ready for paging."""
     ranked = _ranked(root, period, by, people=people).subquery("ranked")
     cols = [ranked.c[n] for n in ("in_pop", "exam_due", "exam_sat", "exam_passed", "exam_excellent", "exam_makeup",
                                   "mat_due", "mat_done", "seconds", "unmet", "average", "rank")]
     return (sa.select(User, Unit, *cols).join(ranked, ranked.c.user_id == User.id)
-            .join(Unit, Unit.id == User.unit_id).order_by(ranked.c.rank, Unit.path, User.name, User.id))
+            .join(Unit, Unit.id == User.unit_id).order_by(ranked.c.rank, User.id))
 
 
-def ranking_page_by_average(root: Unit, period: Period, page: int, per_page: int) -> Page:
-    """One page of ``ranking_people(root, period, "average")`` without ranking everyone: the people with a
-    score read in the order of the roll-up's index on the average, their places counted from the page's
-    position (ties share the place of the first of them: one count of those above the page's first average),
-    the total from the unit roll-up (``scored``). At a million cadres ``ranking_people`` ranks everyone for
-    each page."""
-    stmt, stats, average = _people(root, period)
-    mean = stats.c.score_sum.op("/", return_type=sa.Float)(stats.c.score_n)  # as in average_parts
-    scored = stmt.where(stats.c.score_n > 0)
-    _, counts = rollup.total_and_counts(root, period, ("scored",))
-    total = counts["scored"]
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+def ranking_page(root: Unit, period: Period, by: str, page: int, per_page: int) -> Page:
+    """One page of ``ranking_people(root, period, by)`` without ranking everyone (which, at a million cadres,
+    ``ranking_people`` does for each page).
+
+    The people with the figure are read in the order of the roll-up's index on it, from the person before the
+    page (``_figure_parts``), then — by 学时, where every 在册 person is ranked — those with none, who all share
+    the last place. A place is the page's position, except that ties share the place of the first of them:
+    when the page's first person ties with the one before, one more than those strictly above (counted along
+    the index, at most the page's offset). The total and the count of those with study time come from the
+    unit roll-up.
+    """
+    stmt, stats, _ = _people(root, period)
+    if by == "hours":
+        stmt = stmt.where(in_population(period))
+        counts = rollup.sums(root, period, ("people", "studied"))
+        total, with_figure = counts["people"], counts["studied"]
+    else:
+        total = with_figure = rollup.sums(root, period, ("scored",))["scored"]
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
-    rows = db.session.execute(scored.order_by(mean.desc(), Unit.path, User.name, User.id)
-                              .limit(per_page).offset(offset)).all()
-    items, place, previous = [], None, None
-    for index, row in enumerate(rows):
-        value = row[-1]
-        if index == 0:  # tied with people on the page before? count those strictly above
-            place = 1 + (db.session.scalar(sa.select(sa.func.count()).select_from(
-                scored.where(mean > value).with_only_columns(User.id, maintain_column_froms=True)
-                .order_by(None).subquery())) or 0)
-        elif value != previous:
-            place = offset + index + 1
-        previous = value
-        items.append((*row, place))
+    having, lacking = _figure_parts(stmt, stats, by, descending=True)
+    figure = _figure(stats, by)[0]
+    ids, places = [], {}
+    if offset < with_figure:
+        start = max(offset - 1, 0)
+        entries = db.session.execute(having.with_only_columns(User.id, figure, maintain_column_froms=True)
+                                     .limit(per_page + offset - start).offset(start)).all()
+        previous = entries.pop(0)[1] if offset > start and entries else None
+        place = None
+        for index, (user_id, value) in enumerate(entries):
+            if index == 0 and offset > 0 and value == previous:  # tied with the page before
+                place = 1 + _count_above(having, figure, value, offset)
+            elif index == 0 or value != previous:
+                place = offset + index + 1
+            previous = value
+            ids.append(user_id)
+            places[user_id] = place
+    if len(ids) < per_page and by == "hours":  # 在册 people without study time: all share the last place
+        for user_id in db.session.scalars(lacking.with_only_columns(User.id, maintain_column_froms=True)
+                                          .limit(per_page - len(ids)).offset(max(0, offset - with_figure))):
+            ids.append(user_id)
+            places[user_id] = with_figure + 1
+    rows = db.session.execute(stmt.where(User.id.in_(ids))).all() if ids else []
+    order = {user_id: n for n, user_id in enumerate(ids)}
+    items = [(*row, places[row[0].id]) for row in sorted(rows, key=lambda row: order[row[0].id])]
     return Page(items, page, per_page, total)
+
+
+def _count_above(having, figure, value, offset) -> int:
+    """How many of the people ``having`` the figure (in the index's order) have more than ``value``: all of them
+    come before ``offset``, so the count reads at most that many index entries (the limit also tells the
+    planner to walk the index rather than join a million people to count a few)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        having.where(figure > value).with_only_columns(User.id, maintain_column_froms=True)
+        .limit(offset).subquery())) or 0
 
 
 @dataclass

@@ -207,7 +207,7 @@ def person_row_statements(year: int, ids=None, exams=None, requirements=None) ->
 CATEGORY_COLUMNS = {code: f"cat_{code}" for code in CATEGORIES}
 POPULATION_COLUMNS = ("people", *CATEGORY_COLUMNS.values(), "shufa_people", "shufa_untargeted")
 PERSON_COLUMNS = ("persons", "obliged", "complete", "online_people", "outsiders", "shufa_sat_all",
-                  "shufa_passed_all", "shufa_hours_met", "aides_trained", "scored")
+                  "shufa_passed_all", "shufa_hours_met", "aides_trained", "scored", "studied")
 UNIT_EXTRA = (*POPULATION_COLUMNS, *PERSON_COLUMNS)
 
 
@@ -255,6 +255,7 @@ def person_contributions(year: int, people=None, target=None):
                       flag(User.category == "legal_aide", person.c.seconds >= trained_seconds(), inside)
                       .label("aides_trained"),
                       flag(person.c.score_n > 0).label("scored"),
+                      flag(person.c.seconds > 0, inside).label("studied"),
                       *[person.c[n] for n in FACT_COLUMNS])
             .join(User, User.id == person.c.user_id).where(person.c.year == year))
     return stmt.where(people) if people is not None else stmt
@@ -383,6 +384,17 @@ def total_and_counts(root: Unit, period: Period, counts=()) -> tuple[Figures, di
         .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
                stats.c.unit_id.in_(subtree(root.path)))).mappings().one()
     return Figures.from_mapping(row, minutes_per_hour()), {n: int(row[n] or 0) for n in counts}
+
+
+def sums(root: Unit, period: Period, columns) -> dict:
+    """The sums of some unit-row ``columns`` over ``root``'s subtree for ``period`` (only those: at a province
+    root, adding up 28,000 rows of every figure costs several times one column)."""
+    stats = UnitStat.__table__
+    row = db.session.execute(
+        sa.select(*[sa.func.sum(stats.c[n]).label(n) for n in columns])
+        .where(stats.c.year == period.year, stats.c.slot == slot_of(period),
+               stats.c.unit_id.in_(subtree(root.path)))).mappings().one()
+    return {n: int(row[n] or 0) for n in columns}
 
 
 def unit_counts(root: Unit, period: Period, columns, *, where=None) -> list:

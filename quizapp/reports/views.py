@@ -295,8 +295,8 @@ def people(unit_id):
     if not search:  # the roll-up knows how many: 在册 people plus those with something to show who are not
         totals = rollup.total(root, period)
         known = totals.people + totals.outsiders
-    parts = (queries.average_parts(root, period, search=search, descending=descending) if sort == "average"
-             else None)
+    parts = (queries.figure_parts(root, period, sort, search=search, descending=descending)
+             if sort in queries.FIGURE_SORTS else None)
     page = queries.paginate(stmt, _page_arg(), PAGE_SIZE, known, key=User.id, parts=parts)
     rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/people.html", **_common_context(root), period=period, page=page, rows=rows,
@@ -388,10 +388,7 @@ def rankings(unit_id):
             SheetSpec("个人排名", ["名次"] + PEOPLE_HEADER, _streamed_people(root, people_stmt, per_hour, extra="rank"),
                       [6, 30, 10, 16, 12, 8, 8, 8, 8, 8, 14, 8, 6],
                       f"{period.label} 个人排名（按{queries.RANK_METRICS[by]}）")], f"{root.name}-{period.key}-排名.xlsx")
-    if by == "average":  # read in the order of the average's index, not by ranking everyone
-        page = queries.ranking_page_by_average(root, period, _page_arg(), PAGE_SIZE)
-    else:
-        page = queries.paginate(people_stmt, _page_arg(), PAGE_SIZE)
+    page = queries.ranking_page(root, period, by, _page_arg(), PAGE_SIZE)  # from an index, not ranking everyone
     people_rows = [queries.PersonRow.of(r) for r in page.items]
     return render_template("reports/rankings.html", **_common_context(root), period=period, metric=metric, by=by,
                            level=level, levels=levels, ranked_units=ranked_units, unit_names=unit_names, page=page,

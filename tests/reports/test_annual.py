@@ -146,33 +146,38 @@ def test_a_change_of_targets_rebuilds_who_met_them(world, tree, township):
 
 
 @pytest.mark.parametrize("descending", [False, True])
-def test_people_by_average_read_in_two_parts_page_like_one_list(world, tree, township, descending):
-    """The people list sorted by 平均分 reads those with a score in the index's order, then those without: every
-    page, across the boundary too, is the page the single sorted statement gives (ties by name, no score last)."""
+@pytest.mark.parametrize("by", ["average", "hours"])
+def test_people_by_a_figure_read_in_two_parts_page_like_one_list(world, tree, township, by, descending):
+    """The people list sorted by 平均分 or 学时 reads those with the figure in the index's order, then those without
+    (before them when 学时 ascends): every page, across the boundary too, is the page the single sorted statement
+    gives (ties in account order, no score last)."""
     from quizapp.accounts.models import User
     from quizapp.reports import queries
     from quizapp.reports.periods import Period
 
-    for i in range(5):  # more people without a score, and a tie
-        world.person(f"pz{i}", tree["v2"], name=f"无成绩{i}")
+    extra = [world.person(f"pz{i}", tree["v2"], name=f"无成绩{i}") for i in range(5)]  # without a score
+    for person in extra[:2]:  # two with the same study time
+        world.credit(person, 30, at(2026, 6, 8))
     rollup.refresh(2026)
-    period = Period("month", 2026, 6)
-    stmt = queries.people_stmt(tree["jia"], period, sort="average", descending=descending)
-    parts = queries.average_parts(tree["jia"], period, descending=descending)
-    whole = [row[0].id for row in queries.paginate(stmt, 1, 100, key=User.id).items]
-    assert len(whole) >= 10
-    for per_page in (1, 2, 3, 4):
-        paged = []
-        for number in range(1, len(whole) // per_page + 2):
-            paged += [row[0].id for row in queries.paginate(stmt, number, per_page, len(whole), key=User.id,
-                                                            parts=parts).items]
-        assert paged[:len(whole)] == whole, per_page
+    for period in (Period("month", 2026, 6), Period("year", 2026)):
+        stmt = queries.people_stmt(tree["jia"], period, sort=by, descending=descending)
+        parts = queries.figure_parts(tree["jia"], period, by, descending=descending)
+        whole = [row[0].id for row in queries.paginate(stmt, 1, 100, key=User.id).items]
+        assert len(whole) >= 10
+        for per_page in (1, 2, 3, 4):
+            paged = []
+            for number in range(1, len(whole) // per_page + 2):
+                paged += [row[0].id for row in queries.paginate(stmt, number, per_page, len(whole), key=User.id,
+                                                                parts=parts).items]
+            assert paged[:len(whole)] == whole, (period, per_page)
 
 
-def test_ranking_by_average_read_from_the_index_pages_like_ranking_everyone(world, tree, township):
-    """The 个人排名 by 平均分 is read a page at a time in the order of the average's index, places counted from
-    the page (ties share a place, across a page boundary too) and the total from the roll-up: every page equals
-    the page of the ranking computed over everyone."""
+@pytest.mark.parametrize("by", ["average", "hours"])
+def test_ranking_read_from_the_index_pages_like_ranking_everyone(world, tree, township, by):
+    """The 个人排名 by 平均分 or 学时 is read a page at a time in the order of the roll-up's index, places counted
+    from the page (ties share a place, across a page boundary too; by 学时 everyone 在册 without study time
+    shares the last place) and the totals from the roll-up: every page equals the page of the ranking computed
+    over everyone."""
     from quizapp.reports import queries
     from quizapp.reports.periods import Period
 
@@ -180,15 +185,16 @@ def test_ranking_by_average_read_from_the_index_pages_like_ranking_everyone(worl
     exam = world.exam("2026-06", title="六月加考", audience=[tree["v2"]], owner=tree["jia"])
     for person in tied:
         world.sit(exam, person, 70)
+        world.credit(person, 40, at(2026, 6, 9))
     rollup.refresh(2026)
     for period in (Period("month", 2026, 6), Period("year", 2026)):
-        whole = queries.paginate(queries.ranking_people(tree["jia"], period), 1, 100)
+        whole = queries.paginate(queries.ranking_people(tree["jia"], period, by), 1, 100)
         expected = [(row[0].id, row[-1]) for row in whole.items]
         assert len(expected) >= 4 and len({place for _, place in expected}) < len(expected)  # there are ties
         for per_page in (1, 2, 3):
             got = []
             for number in range(1, len(expected) // per_page + 2):
-                page = queries.ranking_page_by_average(tree["jia"], period, number, per_page)
+                page = queries.ranking_page(tree["jia"], period, by, number, per_page)
                 assert page.total == len(expected)
                 got += [(row[0].id, row[-1]) for row in page.items]
             assert got[:len(expected)] == expected, (period, per_page)
