@@ -100,6 +100,7 @@ def bench(kind, url, cadres, repeat, log, *, existing=False, skip=()):
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             made = {"root_id": conn.scalar(sa.text("SELECT min(id) FROM units")),
+                    "county_id": conn.scalar(sa.text("SELECT min(id) FROM units WHERE depth = 1")),
                     "township_id": conn.scalar(sa.text("SELECT min(id) FROM units WHERE kind = 'township'"))}
         engine.dispose()
     else:
@@ -155,8 +156,20 @@ def bench(kind, url, cadres, repeat, log, *, existing=False, skip=()):
     pages = {
         "dashboard, root, month": f"/reports/?period={YEAR}-{MONTH:02d}",
         "dashboard, root, year": f"/reports/?period={YEAR}",
+        "dashboard, one county": f"/reports/units/{made['county_id']}?period={YEAR}-{MONTH:02d}",
         "dashboard, one township": f"/reports/units/{made['township_id']}?period={YEAR}-{MONTH:02d}",
-        "people, root (by score)": f"/reports/units/{made['root_id']}/people?period={YEAR}-{MONTH:02d}&sort=average",
+        "people, root (by 平均分, highest first)":
+            f"/reports/units/{made['root_id']}/people?period={YEAR}-{MONTH:02d}&sort=average&dir=desc",
+        "people, root (by 学时, most first)":
+            f"/reports/units/{made['root_id']}/people?period={YEAR}-{MONTH:02d}&sort=hours&dir=desc",
+        "rankings, root (by 平均分)": f"/reports/units/{made['root_id']}/rankings?period={YEAR}-{MONTH:02d}",
+        "rankings, root (by 学时)":
+            f"/reports/units/{made['root_id']}/rankings?period={YEAR}-{MONTH:02d}&by=hours",
+        "rankings, root, year": f"/reports/units/{made['root_id']}/rankings?period={YEAR}",
+        "rankings, one township (by 平均分)":
+            f"/reports/units/{made['township_id']}/rankings?period={YEAR}-{MONTH:02d}",
+        "rankings, one county (by 学时)":
+            f"/reports/units/{made['county_id']}/rankings?period={YEAR}-{MONTH:02d}&by=hours",
         "未完成名单, root": f"/reports/units/{made['root_id']}/unfinished?period={YEAR}-{MONTH:02d}",
         "annual figures, root": f"/reports/annual?year={YEAR}",
         "述法 batch workbook job, root": f"/reports/shufa/export?year={YEAR}",
@@ -195,7 +208,7 @@ def report(all_results, log):
             if not label.startswith(("floor", "rebuild", "generate")):
                 ok = ms <= GOAL_MS and ms <= GOAL_RATIO * live
                 mark = "  ok" if ok else "  over goal"
-            log(f"  {label:28s} {ms:9.1f} ms   ×{ms / live:6.2f}   ×{ms / rolled:7.1f}{mark}")
+            log(f"  {label:40s} {ms:9.1f} ms   ×{ms / live:6.2f}   ×{ms / rolled:7.1f}{mark}")
     sizes = sorted({cadres for _, cadres in all_results})
     if len(sizes) > 1:
         log(f"\n== growth from {sizes[0]:,} to {sizes[-1]:,} cadres")

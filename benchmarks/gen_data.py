@@ -121,9 +121,10 @@ def generate(url, cadres, months, seed=2026, log=print):
             return uid, path
 
         root_id, root_path = unit("示范市", None, "county", 0, "/")
-        township_ids = []
+        township_ids, county_ids = [], []
         for c in range(counties):
             county_id, county_path = unit(f"第{c + 1}县", root_id, "county", 1, root_path)
+            county_ids.append(county_id)
             for t in range(TOWNSHIPS_PER_COUNTY):
                 town_id, town_path = unit(f"第{c + 1}县第{t + 1}乡", county_id, "township", 2, county_path)
                 township_ids.append(town_id)
@@ -272,7 +273,7 @@ def generate(url, cadres, months, seed=2026, log=print):
     engine.dispose()
     counts["seconds"] = round(time.perf_counter() - started, 1)
     log(" ".join(f"{k}={v}" for k, v in counts.items()))
-    return {"root_id": root_id, "township_id": township_ids[0], "counts": counts}
+    return {"root_id": root_id, "county_id": county_ids[0], "township_id": township_ids[0], "counts": counts}
 
 
 def main(argv=None):
