@@ -403,17 +403,47 @@ def scan_xlsx(data: bytes, limit: int | None) -> dict[str, dict[tuple[int, int],
 
 
 def _in_bounds_tags(max_row: int):
-    """Two regexes finding, in a run of sheet XML, any cell or row tag that is not plainly in bounds: one whose
+    """Three regexes finding, in a run of sheet XML, any cell or row tag that is not plainly in bounds: one whose
     first attribute is not r="…" (as Excel, WPS, LibreOffice, openpyxl and XlsxWriter write them) or whose r
     is past row ``max_row`` or column ``MAX_COLUMNS`` (calamine also takes lower case and leading zeros).
-    Normal sheets have none, so a search per chunk clears it (~6 ms a MB); a chunk with one is walked tag by
-    tag (``_Place``)."""
+    Normal sheets have none, so a search per chunk clears it; a chunk with one is walked tag by tag (``_Place``).
+
+    The first regex is a cheap net for the second: it passes over every cell written plainly inside the bounds
+    (r="B17": a column up to BL, a row number without leading zeros up to ``max_row``) in one straight line,
+    and stops at every other ``<c`` (a superset of what the exact cell regex finds), which the exact one then
+    judges from there (~10 ms for a 4 MB sheet instead of ~35 ms)."""
     col = _column_name(MAX_COLUMNS)
     beyond_col = "|".join([f"[A-Za-z]{{{len(col) + 1},}}"] + _greater(col, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     beyond_row = "|".join([f"[1-9][0-9]{{{len(str(max_row))},}}"] + _greater(str(max_row), "0123456789"))
     cell = rf"""<c(?:[\t\n\r/>]| (?!r=")| r="(?:{beyond_col}|[A-Za-z]{{0,{len(col)}}}0*(?:{beyond_row})))"""
     row = rf"""<row(?:[\t\n\r/>]| (?!r=")| r="0*(?:{beyond_row}))"""
-    return re.compile(cell.encode()), re.compile(row.encode())
+    within_col = "|".join(_not_greater(col, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", first="A"))
+    within_row = "|".join(_not_greater(str(max_row), "0123456789", first="1"))
+    plain_cell = rf"""<c(?! r="(?:{within_col})(?:{within_row})")"""
+    return re.compile(plain_cell.encode()), re.compile(cell.encode()), re.compile(row.encode())
+
+
+def _not_greater(text: str, alphabet: str, first: str) -> list[str]:
+    """Regex alternatives for the strings from ``alphabet`` that sort at or before ``text`` as they count: shorter
+    ones, then those of its length (none starts below ``first``: no leading zero, no empty column name)."""
+    def chars(low, high):
+        run = alphabet[alphabet.index(low):alphabet.index(high) + 1]
+        span = run if len(run) == 1 else f"{run[0]}-{run[-1]}"
+        return f"[{span}{span.lower()}]" if run.isalpha() else span if len(run) == 1 else f"[{span}]"
+
+    whole = chars(alphabet[0], alphabet[-1])
+    alternatives = []
+    if len(text) > 1:
+        shorter = f"{{0,{len(text) - 2}}}" if len(text) > 2 else ""
+        alternatives.append(chars(first, alphabet[-1]) + (whole + shorter if shorter else ""))
+    for index, char in enumerate(text):
+        low = first if index == 0 else alphabet[0]
+        if alphabet.index(char) > alphabet.index(low):
+            rest = len(text) - index - 1
+            alternatives.append("".join(chars(c, c) for c in text[:index]) + chars(low, alphabet[alphabet.index(char) - 1])
+                                + (f"{whole}{{{rest}}}" if rest else ""))
+    alternatives.append("".join(chars(c, c) for c in text))
+    return alternatives
 
 
 def _greater(text: str, alphabet: str) -> list[str]:
@@ -479,8 +509,10 @@ class _Place:
                 raise self.refuse()
 
     def check(self, part: bytes, prefixed: bool, fast):
-        cells, rows = fast
-        if not prefixed and cells.search(part) is None and rows.search(part) is None:
+        plain_cells, cells, rows = fast
+        net = plain_cells.search(part)
+        if (not prefixed and (net is None or cells.search(part, net.start()) is None)
+                and rows.search(part) is None):
             last = part.rfind(b'<row r="')
             if last >= 0:  # in bounds: the regex found none past them
                 self.row = int(_ROW_NUMBER.match(part, last).group(1))
