@@ -211,7 +211,9 @@ def read_workbook(data: bytes, max_bytes: int | None = None, max_rows: int | Non
                 skip_empty_area=False, nrows=None if limit is None else limit + 1)
             if limit is not None and len(rows) > limit:
                 raise _too_many_rows(max_rows)
-            sheets.append(Sheet(str(name), [[cell if cell.__class__ is str else _text(cell) for cell in row]
+            # Most rows are text throughout: kept as calamine made them, checked by one C-level pass each.
+            sheets.append(Sheet(str(name), [row if all(map(_is_text, row)) else
+                                            [cell if cell.__class__ is str else _text(cell) for cell in row]
                                             for row in rows], formulas.get(str(name), {})))
     except SpreadsheetError:
         raise
@@ -313,6 +315,9 @@ def _xls_sheet_name(body: bytes) -> str:
 
 def _too_many_rows(max_rows):
     return SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
+
+
+_is_text = str.__instancecheck__
 
 
 def _text(value) -> str:
