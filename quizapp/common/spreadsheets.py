@@ -26,7 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Number
-from operator import itemgetter
+from bisect import bisect_right
+from itertools import accumulate, count, repeat
+from operator import add, itemgetter
 
 from .clock import format_datetime
 
@@ -692,43 +694,66 @@ def find_tables(sheets, synonyms: dict[str, str], required: set[str], *, scan_ro
                 break
         if header_index is None:
             continue
-        table = None
-        for index in range(header_index, len(sheet.rows)):
-            row = sheet.rows[index]
-            if index == header_index or (_may_be_header(row, first_chars) and header_at(row, first=False)):
-                columns, unknown = {}, []
-                for col, cell in enumerate(row):
-                    canonical = header_key(cell, synonyms)
-                    if canonical and canonical not in columns:
-                        columns[canonical] = col
-                    elif cell.strip() and not canonical:
-                        unknown.append(cell.strip())
-                table = Table(sheet.name, index + 1, columns, unknown_headers=unknown)
-                tables.append(table)
-                names = list(columns)
-                getter = itemgetter(*columns.values())
-                width = max(columns.values()) + 1
-                continue
-            if not "".join(row).strip():
-                continue
-            total += 1
+        joined = list(map("\x00".join, sheet.rows))  # each row's cells in one string, for searches over them all
+        lengths = list(map(len, joined))
+        starts = [header_index, *(index for index in _heading_like(sheet.rows, joined, header_index + 1, first_chars)
+                                  if header_at(sheet.rows[index], first=False))]
+        for start, end in zip(starts, [*starts[1:], len(sheet.rows)]):
+            columns, unknown = {}, []
+            for col, cell in enumerate(sheet.rows[start]):
+                canonical = header_key(cell, synonyms)
+                if canonical and canonical not in columns:
+                    columns[canonical] = col
+                elif cell.strip() and not canonical:
+                    unknown.append(cell.strip())
+            table = Table(sheet.name, start + 1, columns, unknown_headers=unknown)
+            tables.append(table)
+            kept = [index for index, text in zip(range(start + 1, end),
+                                                 map(str.strip, map("".join, sheet.rows[start + 1:end]))) if text]
+            total += len(kept)
             if total > max_rows:
                 raise SpreadsheetError(f"数据行数超过上限（{max_rows} 行），请拆分文件后分批导入。")
-            if len(row) < width:
-                row = list(row) + [""] * (width - len(row))
-            values = [value.strip() for value in getter(row)] if len(names) > 1 else [getter(row).strip()]
-            if max(map(len, values)) > max_cell:
-                for name, value in zip(names, values):
-                    if len(value) > max_cell:
-                        problems.append(RowProblem(sheet.name, index + 1, name, f"内容过长（超过 {max_cell} 个字符）"))
-                values = [value[:max_cell] for value in values]
-            record = dict(zip(names, values))
-            if formulas:
-                for name, col in table.columns.items():
-                    if (index, col) in formulas:
-                        problems.append(RowProblem(sheet.name, index + 1, name, formula_message(index, col, formulas)))
-            table.records.append((index + 1, record))
+            may_be_long = max(lengths[start + 1:end], default=0) > max_cell  # no cell is longer than its row
+            problems += _fill_records(table, [sheet.rows[index] for index in kept], kept, formulas, max_cell,
+                                      may_be_long)
     return tables, problems
+
+
+def _heading_like(rows, joined, start, first_chars):
+    """Indexes of the rows from ``start`` on that ``_may_be_header`` passes: one search over all their cells
+    (``joined``: each row's cells joined by NUL) finds the few rows with a cell starting like a heading (a
+    spelling's first character or a mark), and only those are checked one by one (a cell holding NUL itself
+    only adds a row to check)."""
+    chars = set().union(*first_chars) | _MARK_STARTS
+    # Led by a literal NUL, which the regex engine finds by a fast scan (a leading class is tried at every char).
+    starts_like = re.compile("\x00[" + "".join(re.escape(char) for char in sorted(chars)) + "]")
+    after = joined[start:]
+    row_starts = list(map(add, accumulate(map(len, after), initial=1), count()))  # where each row's text begins
+    found = {bisect_right(row_starts, match.start() + 1) - 1
+             for match in starts_like.finditer("\x00" + "\x00".join(after))}
+    return [start + offset for offset in sorted(found) if _may_be_header(rows[start + offset], first_chars)]
+
+
+def _fill_records(table, rows, indexes, formulas, max_cell, may_be_long=True) -> list[RowProblem]:
+    """Give ``table`` a record for each of its data ``rows`` (sheet row ``indexes``), built column by column
+    with C-level passes; returns the cells longer than ``max_cell`` (cut short; none when not ``may_be_long``)
+    and the formulas, row by row."""
+    names, cols = list(table.columns), list(table.columns.values())
+    width = max(cols) + 1
+    rows = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in rows]
+    columns = [list(map(str.strip, map(itemgetter(col), rows))) for col in cols]
+    longest = [max(map(len, column), default=0) for column in columns] if may_be_long else [0] * len(columns)
+    problems = []
+    if max(longest, default=0) > max_cell or formulas:
+        for position, index in enumerate(indexes):
+            problems += [RowProblem(table.sheet, index + 1, name, f"内容过长（超过 {max_cell} 个字符）")
+                         for name, column in zip(names, columns) if len(column[position]) > max_cell]
+            problems += [RowProblem(table.sheet, index + 1, name, formula_message(index, col, formulas))
+                         for name, col in zip(names, cols) if (index, col) in formulas]
+        columns = [[value[:max_cell] for value in column] if size > max_cell else column
+                   for column, size in zip(columns, longest)]
+    table.records = list(zip([index + 1 for index in indexes], map(dict, map(zip, repeat(names), zip(*columns)))))
+    return problems
 
 
 def cell_name(index: int, col: int) -> str:
