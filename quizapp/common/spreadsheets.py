@@ -22,12 +22,12 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from numbers import Number
-from bisect import bisect_right
 from itertools import accumulate, count, repeat
+from numbers import Number
 from operator import add, itemgetter
 
 from .clock import format_datetime
