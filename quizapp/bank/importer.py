@@ -508,8 +508,11 @@ def _json_lists(processor):
     from json.encoder import encode_basestring_ascii
 
     def process(value):
-        if value.__class__ is list and all(item.__class__ is str for item in value):
-            return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+        if value.__class__ is list:
+            try:  # the encoder refuses anything but text, so no check of each item first
+                return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+            except TypeError:
+                pass
         return processor(value)
 
     return process

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import chain
 
 from ..common.spreadsheets import normalise_header
 from . import qtypes
@@ -303,9 +304,9 @@ def needs_cleaning(records: list[dict[str, str]]) -> bool:
     The same test as ``_NEEDS_CLEANING`` (cells are stripped, so an escaping quote starts a cell), made of
     substring searches: over a whole table they run in C ~15 times faster than the regex's alternation.
     """
-    joined = "\x00" + "\x00".join(value for record in records for value in record.values())
-    return (any(char in joined for char in _CLEANED_CHARS)
-            or any(start in joined for start in _ESCAPED_FORMULA_STARTS))
+    joined = "\x00" + "\x00".join(chain.from_iterable(map(dict.values, records)))
+    return (any(char in joined for char in _CLEANED_CHARS)  # a quote starting a cell is rare: one scan for it first
+            or "\x00'" in joined and any(start in joined for start in _ESCAPED_FORMULA_STARTS))
 
 
 def parse_record(record: dict[str, str], *, default_type: qtypes.QuestionType | None = None,

@@ -4,11 +4,14 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bankfiles import GOOD_ROWS, make_csv, make_xlsx, row
 from quizapp.bank import importer, services
 from quizapp.bank.models import ImportRecord, Question
-from quizapp.bank.rows import COLUMNS
+from quizapp.bank.rows import COLUMNS, REQUIRED, SYNONYMS
+from quizapp.common import spreadsheets
 from quizapp.common.spreadsheets import SpreadsheetError
 from quizapp.extensions import db
 
@@ -250,6 +253,34 @@ def test_size_row_and_cell_limits():
     long_cell = read(make_csv([COLUMNS, row(解析="长" * 6000)]), "long.csv")
     assert [(p.row, p.column) for p in long_cell.problems] == [(2, "解析"), (2, "解析")]
     assert "内容过长" in long_cell.problems[0].message
+
+
+_CELLS = st.text(alphabet=["题", "干", "答", "案", "正", "确", "*", "【", " ", "\t", "\x00", "\x01", "x"], max_size=4)
+
+
+@given(st.lists(st.lists(_CELLS, max_size=5), max_size=12), st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_rows_that_may_start_a_table_are_found_by_one_search_as_row_by_row(rows, start):
+    """Does the one search over a sheet's joined cells find exactly the rows the row-by-row header test passes,
+    whatever the cells hold (the separators too)?"""
+    first_chars = spreadsheets._first_chars(SYNONYMS, REQUIRED)
+    expected = [index for index in range(start, len(rows)) if spreadsheets._may_be_header(rows[index], first_chars)]
+    joined = ["\x00".join(row) for row in rows]
+    assert spreadsheets._heading_like(rows, joined, start, first_chars) == expected
+
+
+def test_long_cells_and_formulas_are_reported_row_by_row_in_two_tables():
+    """With a second table in the sheet, an overlong cell and formulas, are the problems in row order (each row's
+    long cells, then its formulas), the long text cut short, and each table's records its own?"""
+    sheet = spreadsheets.Sheet("题库", [["题干", "答案", "解析"], ["甲", "A", "长" * 6000], ["", " ", ""],
+                                        ["乙", "B", "x"], ["答案", "题干"], ["C", "丙"]],
+                               formulas={(1, 1): "1+1", (3, 0): "", (5, 1): "A1"})
+    tables, problems = spreadsheets.find_tables([sheet], SYNONYMS, REQUIRED)
+    assert [(p.row, p.column, p.message[:6]) for p in problems] == [
+        (2, "explanation", "内容过长（超"), (2, "answer", "单元格 B2"), (4, "stem", "单元格 A4"), (6, "stem", "单元格 B6")]
+    assert [table.records for table in tables] == [
+        [(2, {"stem": "甲", "answer": "A", "explanation": "长" * 5000}), (4, {"stem": "乙", "answer": "B", "explanation": "x"})],
+        [(6, {"answer": "C", "stem": "丙"})]]
 
 
 def test_formula_cells_are_row_errors_naming_the_cell():

@@ -10,11 +10,12 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from bankfiles import GOOD_ROWS, read_capped, make_xlsx
 from quizapp.bank import importer
 from quizapp.bank.rows import COLUMNS
-from quizapp.common.spreadsheets import MAX_COLUMNS, ROW_ALLOWANCE, SpreadsheetError, read_workbook
+from quizapp.common.spreadsheets import MAX_COLUMNS, ROW_ALLOWANCE, SpreadsheetError, _in_bounds_tags, read_workbook
 
 LIMIT = importer.MAX_ROWS + ROW_ALLOWANCE  # the furthest row a cell may sit in (title rows allowed for)
 REFUSED = "工作表“试题”的单元格位置超出允许范围"
@@ -128,3 +129,25 @@ def test_ods_is_not_read_as_a_workbook():
         archive.writestr("content.xml", "<office:document-content/>")
     with pytest.raises(SpreadsheetError, match="不是有效的 Excel 工作簿"):
         importer.read_questions(buffer.getvalue(), "题库.ods")
+
+
+_REFS = st.one_of(
+    st.from_regex(r"\$?[A-Za-z]{0,4}\$?0{0,3}[0-9]{0,8}", fullmatch=True),
+    st.sampled_from(["A1", "BL1", "BM1", "bl20200", "A20200", "A20201", "A020200", "A0", "AZ9999", "ZZ1"]))
+_TAGS = st.one_of(
+    _REFS.map(lambda ref: f'<c r="{ref}" t="s">'), _REFS.map(lambda ref: f"<c r='{ref}'>"),
+    st.sampled_from(["<c>", "<c/>", '<c s="1">', "<c\tr=\"A1\">", "<cols>", "<col min=\"1\"/>", '<c r = "A1">']))
+
+
+@given(st.lists(_TAGS, min_size=1, max_size=6), st.sampled_from([importer.MAX_ROWS + ROW_ALLOWANCE, 9, 10, 1048576]))
+@settings(max_examples=400, deadline=None)
+def test_the_cheap_net_stops_wherever_the_exact_cell_check_would(tags, max_row):
+    """Does the fast first search stop at or before every cell tag the exact position regex finds (so a chunk it
+    clears holds none, and the exact search started at its stop misses none)?"""
+    net, exact, _ = _in_bounds_tags(max_row)
+    part = "".join(f"<row>{tag}<v>1</v></c></row>" for tag in tags).encode()
+    found = exact.search(part)
+    if found is not None:
+        stop = net.search(part)
+        assert stop is not None and stop.start() <= found.start()
+        assert exact.search(part, stop.start()).start() == found.start()
