@@ -138,10 +138,11 @@ def _unit_picker():
     Deeper units are reached by drilling down, which keeps the page small at province scale.
     """
     root = services.default_root(current_user)
-    units = db.session.scalars(units_in_scope(current_user).where(Unit.path.startswith(root.path),
-                                                                  Unit.depth <= root.depth + PICKER_DEPTH)
+    # Plain columns, not Unit objects: a province's picker holds some 1,600 units (112 ms as objects).
+    units = db.session.execute(units_in_scope(current_user).with_only_columns(Unit.id, Unit.name, Unit.depth)
+                               .where(Unit.path.startswith(root.path), Unit.depth <= root.depth + PICKER_DEPTH)
                                .order_by(Unit.path)).all()
-    return [(u.id, "　" * (u.depth - root.depth) + u.name) for u in units]
+    return [(uid, "　" * (depth - root.depth) + name) for uid, name, depth in units]
 
 
 def _children_with_flags(root: Unit):
